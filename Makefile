@@ -1,0 +1,38 @@
+# Two commands are all a user needs: `make demo` and `make test`.
+# Both create .venv from requirements.lock when it is missing or out of date.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test build validate lock clean
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+build: $(STAMP)
+	$(PY) -m autograder build
+
+validate: $(STAMP)
+	$(PY) -m autograder validate
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Re-resolve the pins from pyproject.toml in a throw-away venv.
+lock:
+	rm -rf /tmp/course-lock-venv && $(PYTHON) -m venv /tmp/course-lock-venv
+	/tmp/course-lock-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/course-lock-venv/bin/pip check
+	{ sed -n '/^#/p' requirements.lock; /tmp/course-lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' \
+	  | grep -viE '^(rfc3987-syntax|lark)=='; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) gradebook.db demo-output

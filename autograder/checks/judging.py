@@ -1,0 +1,152 @@
+"""Building blocks for judges: reading records, and comparisons that explain themselves."""
+import math
+
+import numpy as np
+
+from course_utils.grading import Opaque, decode
+
+# Kolmogorov-Smirnov critical constant for a false-failure probability of about 1e-6:
+# sqrt(-ln(1e-6 / 2) / 2). A correct sampler fails with that probability per check.
+KS_CONSTANT = 2.69
+
+
+class Failure(Exception):
+    """A hidden check failed. The message is shown to the learner as it is."""
+
+
+def shown_argument(data):
+    """How a planned argument reads in a message: rng, objective, or its plain value."""
+    if isinstance(data, dict) and "$rng" in data:
+        return "rng"
+    if isinstance(data, dict) and "$callable" in data:
+        return "objective"
+    return repr(decode(data))
+
+
+def call_text(function, args, kwargs=None):
+    """Render a planned call such as ``sample_beta(0.9, 0.999, 20000, rng)`` for messages."""
+    shown = [shown_argument(a) for a in args] + [f"{k}={shown_argument(v)}" for k, v in (kwargs or {}).items()]
+    return f"{function}({', '.join(shown)})"
+
+
+def describe(value):
+    """Short description of a decoded value for 'found ...' messages."""
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, Opaque):
+        return f"{value.type_name} ({value.shown[:60]})"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+class Records:
+    """What one test cell's probe recorded, with the plan that produced it."""
+
+    def __init__(self, plan, raw):
+        self.plan = {call["label"]: call for call in plan.get("calls", [])}
+        self.raw = raw
+
+    def call(self, label):
+        """Return the decoded value the call ``label`` returned, or raise Failure saying why not."""
+        record = self.raw["calls"].get(label)
+        call = self.plan[label]
+        shown = call_text(call["function"], call["args"], call.get("kwargs"))
+        if record is None:
+            raise Failure(f"{shown} was never run: the cell stopped before the grader could call it.")
+        if "missing" in record:
+            raise Failure(f"No function named {record['missing']} is defined. Keep the name and signature "
+                          f"given in the notebook (def {call['function']}(...)).")
+        if "timeout" in record:
+            raise Failure(f"{shown} did not return within {record['timeout']} s. Look for a loop that never ends.")
+        if "raised" in record:
+            error = record["raised"]
+            raise Failure(f"{shown} raised {error['type']}: {error['message']}")
+        return record["returned"]
+
+    def raised(self, label):
+        """Return (exception type name, its base names, message) of a call expected to raise."""
+        record = self.raw["calls"].get(label)
+        if record is None or "raised" not in record:
+            return None
+        error = record["raised"]
+        return error["type"], error["bases"], error["message"]
+
+    def args_after(self, label):
+        """The call's arguments as they were after the call returned."""
+        return self.raw["calls"][label].get("args_after")
+
+    def shown(self, label):
+        call = self.plan[label]
+        return call_text(call["function"], call["args"], call.get("kwargs"))
+
+    def value(self, name):
+        record = self.raw["values"].get(name)
+        if record is None or "missing" in record:
+            raise Failure(f"No variable named {name} is defined. Keep the name given in the notebook.")
+        return record["returned"]
+
+
+def expect_array(value, what, shape, kind):
+    """Raise Failure unless value is a numpy array of ``shape`` with dtype kind 'f' or 'i'."""
+    if isinstance(value, (np.floating, np.integer)) and shape == ():
+        value = np.asarray(value)
+    if not isinstance(value, np.ndarray):
+        raise Failure(f"{what}: expected a numpy array of shape {shape}, found {describe(value)}.")
+    if value.shape != tuple(shape):
+        raise Failure(f"{what}: expected shape {tuple(shape)}, found shape {value.shape}.")
+    found_kind = "i" if value.dtype.kind == "u" else value.dtype.kind
+    if found_kind != kind:
+        wanted = {"f": "a float", "i": "an integer"}[kind]
+        raise Failure(f"{what}: expected {wanted} array, found dtype {value.dtype}.")
+    return value
+
+
+def ks_distance(u):
+    """Kolmogorov-Smirnov distance between the samples u (1-D) and the uniform law on [0, 1]."""
+    u = np.sort(np.asarray(u, dtype=np.float64))
+    n = u.size
+    ranks = np.arange(1, n + 1)
+    return float(max(np.max(ranks / n - u), np.max(u - (ranks - 1) / n)))
+
+
+def looks_uniform(u):
+    """True when samples u are consistent with the uniform law on [0, 1] (KS test, p > ~1e-6)."""
+    u = np.asarray(u, dtype=np.float64)
+    return bool(np.all(np.isfinite(u))) and ks_distance(u) <= KS_CONSTANT / math.sqrt(u.size)
+
+
+def expect_reproducible(first, again, other, what):
+    """The same seed must give the same draws, and another seed different draws."""
+    if not _same(first, again):
+        raise Failure(f"{what}: two calls with Generators seeded alike returned different values. "
+                      "Draw every random number from the rng argument, not from np.random or a new Generator.")
+    if _same(first, other):
+        raise Failure(f"{what}: Generators with different seeds returned identical values. "
+                      "Draw from the rng argument instead of creating your own Generator with a fixed seed.")
+
+
+def _same(a, b):
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    except ValueError:
+        return repr(a) == repr(b)
+
+
+def expect_value_error(records, label, mentions):
+    """The call must raise ValueError (or a subclass) whose message names one of ``mentions``."""
+    shown = records.shown(label)
+    raised = records.raised(label)
+    if raised is None:
+        try:
+            found = describe(records.call(label))
+        except Failure as failure:
+            found = str(failure)
+        raise Failure(f"{shown}: expected a ValueError for this bad range, found that it returned {found}.")
+    type_name, bases, message = raised
+    if "ValueError" not in bases:
+        raise Failure(f"{shown}: expected a ValueError, found {type_name}: {message}")
+    if not any(word in message for word in mentions):
+        names = " or ".join(repr(w) for w in mentions)
+        raise Failure(f"{shown}: expected the ValueError's message to name the argument {names}, "
+                      f"found {message!r}.")

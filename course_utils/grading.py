@@ -1,0 +1,187 @@
+"""Record a notebook's answers for the grader, which judges them outside the notebook's kernel.
+
+While a submission is graded, the grader sets ``COURSE_PROBE_DIR`` in the kernel's environment
+and writes one plan per test cell, ``<test_id>.plan.json``. The (hidden) first line of each test
+cell calls ``record_for_grader(test_id, globals())``, which makes the planned calls to the
+learner's functions, and writes what they returned or raised to ``<test_id>.record.json``.
+The grader then compares those records with its reference in its own process, so nothing the
+notebook does to numpy, builtins or these helpers can change a verdict: at most it spoils its
+own records. Outside grading (no ``COURSE_PROBE_DIR``) ``record_for_grader`` does nothing.
+
+Values cross the kernel boundary as plain JSON (see ``encode`` and ``decode``), never pickles.
+A plan looks like::
+
+    {"timeout": 10,
+     "calls":  [{"label": "log", "function": "sample_log_uniform",
+                 "args": [0.0001, 1.0, 5000, {"$rng": 1}], "kwargs": {}}],
+     "values": ["hyperparameter_tiers"]}
+
+Special argument forms: ``{"$rng": seed}`` is ``numpy.random.default_rng(seed)`` (with
+``"$name"`` the same Generator object is shared by calls that use that name), and
+``{"$callable": "lambda c: ..."}`` is a function evaluated with ``np`` and ``math`` in scope.
+"""
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+
+PROBE_DIR_ENV = "COURSE_PROBE_DIR"
+MAX_ARRAY_SIZE = 2_000_000
+MAX_DEPTH = 32
+_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+           "float16", "float32", "float64"}
+
+
+class RecordError(ValueError):
+    """A record or plan is not in the expected JSON form."""
+
+
+class CallTimeout(BaseException):
+    """Raised inside a probed call that ran past the plan's time limit."""
+
+
+def encode(value, depth=0):
+    """Turn a value into JSON-ready data: arrays, numpy scalars, tuples and dicts are tagged."""
+    if depth > MAX_DEPTH:
+        return {"$object": {"type": "nested too deeply", "repr": ""}}
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.name in _DTYPES and value.size <= MAX_ARRAY_SIZE:
+        return {"$ndarray": {"dtype": value.dtype.name, "shape": list(value.shape),
+                             "data": np.asarray(value).ravel().tolist()}}
+    if isinstance(value, np.generic) and value.dtype.name in _DTYPES:
+        return {"$npscalar": {"dtype": value.dtype.name, "value": value.item()}}
+    if type(value) is list:
+        return [encode(v, depth + 1) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode(v, depth + 1) for v in value]}
+    if type(value) is dict:
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    try:
+        shown = repr(value)[:200]
+    except Exception:  # noqa: BLE001 - a broken __repr__ is itself worth reporting
+        shown = "<repr failed>"
+    kind = type(value).__name__
+    if isinstance(value, np.ndarray):
+        kind = f"{value.dtype} array of shape {value.shape}"
+    return {"$object": {"type": kind, "repr": shown}}
+
+
+class Opaque:
+    """Stands for a value that cannot cross the boundary as data (shown by its type and repr)."""
+
+    def __init__(self, type_name, shown):
+        self.type_name, self.shown = type_name, shown
+
+    def __repr__(self):
+        return f"<{self.type_name}: {self.shown}>"
+
+
+def decode(data, depth=0):
+    """Inverse of ``encode``, producing only plain Python values, numpy arrays and ``Opaque``."""
+    if depth > MAX_DEPTH + 1:
+        raise RecordError("record nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) != 1:
+        raise RecordError(f"unexpected record element {str(data)[:80]}")
+    (tag, body), = data.items()
+    if tag == "$ndarray":
+        if body.get("dtype") not in _DTYPES:
+            raise RecordError("array with an unexpected dtype")
+        shape = tuple(int(n) for n in body["shape"])
+        flat = np.array(body["data"], dtype=body["dtype"])
+        if flat.ndim != 1 or flat.size != math.prod(shape):
+            raise RecordError("array data does not match its shape")
+        return flat.reshape(shape)
+    if tag == "$npscalar":
+        if body.get("dtype") not in _DTYPES:
+            raise RecordError("scalar with an unexpected dtype")
+        return np.array(body["value"], dtype=body["dtype"])[()]
+    if tag == "$tuple":
+        return tuple(decode(v, depth + 1) for v in body)
+    if tag == "$dict":
+        pairs = [(decode(k, depth + 1), decode(v, depth + 1)) for k, v in body]
+        try:
+            return dict(pairs)
+        except TypeError:
+            raise RecordError("dict with unhashable keys") from None
+    if tag == "$object":
+        return Opaque(str(body.get("type")), str(body.get("repr")))
+    raise RecordError(f"unknown record tag {tag!r}")
+
+
+def _plan_argument(data, rngs):
+    """Decode one planned argument, building Generators and callables."""
+    if isinstance(data, dict) and "$rng" in data:
+        name = data.get("$name")
+        if name is None:
+            return np.random.default_rng(data["$rng"])
+        return rngs.setdefault(name, np.random.default_rng(data["$rng"]))
+    if isinstance(data, dict) and "$callable" in data:
+        return eval(data["$callable"], {"np": np, "math": math})  # the grader's own code
+    if isinstance(data, list):
+        return [_plan_argument(v, rngs) for v in data]
+    if isinstance(data, dict) and "$dict" in data:
+        return {decode(k): _plan_argument(v, rngs) for k, v in data["$dict"]}
+    if isinstance(data, dict) and "$tuple" in data:
+        return tuple(_plan_argument(v, rngs) for v in data["$tuple"])
+    return decode(data)
+
+
+def _alarm(signum, frame):
+    raise CallTimeout()
+
+
+def _run_call(call, namespace, rngs, timeout):
+    function = namespace.get(call["function"])
+    if not callable(function):
+        return {"missing": call["function"]}
+    args = [_plan_argument(a, rngs) for a in call.get("args", [])]
+    kwargs = {k: _plan_argument(v, rngs) for k, v in call.get("kwargs", {}).items()}
+    record = {}
+    start = time.perf_counter()
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        record["returned"] = encode(function(*args, **kwargs))
+    except CallTimeout:
+        record["timeout"] = timeout
+    except Exception as error:  # noqa: BLE001 - the learner's exception is the finding
+        record["raised"] = {"type": type(error).__name__,
+                            "bases": [c.__name__ for c in type(error).__mro__],
+                            "message": str(error)[:500]}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    record["seconds"] = time.perf_counter() - start
+    record["args_after"] = [encode(a) for a in args]
+    return record
+
+
+def record_for_grader(test_id, namespace):
+    """Make the grader's planned calls for ``test_id`` and save the results (no-op outside grading)."""
+    directory = os.environ.get(PROBE_DIR_ENV)
+    if not directory:
+        return
+    plan_path = Path(directory) / f"{test_id}.plan.json"
+    if not plan_path.exists():
+        return
+    plan = json.loads(plan_path.read_text())
+    rngs = {}
+    records = {"calls": {}, "values": {}}
+    for call in plan.get("calls", []):
+        records["calls"][call["label"]] = _run_call(call, namespace, rngs, plan.get("timeout", 10))
+    for name in plan.get("values", []):
+        records["values"][name] = {"returned": encode(namespace[name])} if name in namespace else {"missing": name}
+    partial = Path(directory) / f"{test_id}.record.partial"
+    partial.write_text(json.dumps(records))
+    partial.replace(Path(directory) / f"{test_id}.record.json")
