@@ -45,11 +45,16 @@ def judge_sampler(records, function, low, high, kind, to_unit, mistakes):
     for test, hint in mistakes:
         if test(sample):
             raise Failure(f"{what}: {hint}")
-    if sample.min() < low or sample.max() > high:
+    if outside(sample, low, high):
         raise Failure(f"{what}: expected every value in [{low}, {high}], "
                       f"found values from {sample.min():.6g} to {sample.max():.6g}.")
     if not looks_uniform(to_unit(sample)):
         raise Failure(f"{what}: the values lie in [{low}, {high}] but are not spread as the scale requires.")
+
+
+def outside(values, low, high, rtol=1e-6):
+    """True when a value leaves [low, high] by more than float32 rounding (relative 1e-6)."""
+    return bool(values.min() < low - rtol * abs(low) or values.max() > high + rtol * abs(high))
 
 
 def linear_unit(low, high):
@@ -73,7 +78,7 @@ LOG_BAD = {"low zero": (0.0, 1.0), "low negative": (-1e-3, 1.0), "low >= high": 
 
 def judge_sample_log_uniform(records):
     low, high = LOG_RANGE
-    in_range = lambda x: x.min() >= low and x.max() <= high  # noqa: E731
+    in_range = lambda x: not outside(x, low, high)  # noqa: E731
     judge_sampler(records, "sample_log_uniform", low, high, "f", log_unit(low, high), [
         (lambda x: in_range(x) and looks_uniform(linear_unit(low, high)(x)),
          "the values are spread uniformly on a linear scale, so almost all of them land in the top "
@@ -200,7 +205,7 @@ def judge_random_search(records):
         raise Failure(f"{what}: expected each dict to have the keys {sorted(SPACE)}, found {sorted(map(str, keys))}.")
     for name, (scale, low, high) in SPACE.items():
         values = column(found, name, what)
-        if values.min() < low or values.max() > high:
+        if outside(values, low, high):
             raise Failure(f"{what}: {name!r} ({scale} scale) should stay in [{low}, {high}], "
                           f"found values from {values.min():.6g} to {values.max():.6g}.")
         if scale == "int":
@@ -267,9 +272,12 @@ def judge_coarse_to_fine(records):
             raise Failure(f"{what}: the fine trials of {name!r} should stay inside the range spanned by the "
                           f"top_k={TOP_K} best coarse trials, [{low:.6g}, {high:.6g}], found values from "
                           f"{fine_values.min():.6g} to {fine_values.max():.6g}. Narrow the space before the fine stage.")
-    if not isinstance(best, dict) or objective(best) != true_scores.max():
+    if not isinstance(best, dict) or set(best) != set(C2F_SPACE):
+        raise Failure(f"{what}: best_config should be a config dict with keys {sorted(C2F_SPACE)}, "
+                      f"found {describe(best)}.")
+    if objective(best) != true_scores.max():
         raise Failure(f"{what}: best_config should be the configuration with the highest score in history "
-                      f"({true_scores.max():.4f}), found {describe(best)}.")
+                      f"({true_scores.max():.4f}), found one that scores {objective(best):.4f}.")
     expect_reproducible(canonical(configs), canonical([c for c, _ in records.call("same seed")[1]]),
                         canonical([c for c, _ in records.call("other seed")[1]]), "coarse_to_fine")
 

@@ -61,8 +61,11 @@ class Records:
             raise Failure(f"{shown} did not return within {record['timeout']} s. Look for a loop that never ends.")
         if "raised" in record:
             error = record["raised"]
+            if error["type"] == "NotImplementedError":
+                raise Failure(f"{call['function']} is not implemented yet: {shown} still raises "
+                              "NotImplementedError. Replace the raise line with your code.")
             raise Failure(f"{shown} raised {error['type']}: {error['message']}")
-        return record["returned"]
+        return decode(record["returned"])
 
     def raised(self, label):
         """Return (exception type name, its base names, message) of a call expected to raise."""
@@ -73,7 +76,7 @@ class Records:
         return error["type"], error["bases"], error["message"]
 
     def args_after(self, label):
-        """The call's arguments as they were after the call returned."""
+        """The call's arguments as they were after the call returned (still encoded)."""
         return self.raw["calls"][label].get("args_after")
 
     def shown(self, label):
@@ -84,7 +87,7 @@ class Records:
         record = self.raw["values"].get(name)
         if record is None or "missing" in record:
             raise Failure(f"No variable named {name} is defined. Keep the name given in the notebook.")
-        return record["returned"]
+        return decode(record["returned"])
 
 
 def expect_array(value, what, shape, kind):

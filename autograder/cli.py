@@ -1,0 +1,79 @@
+"""Command line: python -m autograder {build,validate,grade,demo}.
+
+Exit codes: 0 when the command did its job (a graded submission may score anything),
+2 with one line on bad input, 1 only when the grader itself failed.
+"""
+import argparse
+import os
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from .course import ROOT, BadInput
+
+
+def cmd_build(args):
+    from .build import build
+    for path in build():
+        print(f"released {path.relative_to(ROOT)}")
+    return 0
+
+
+def cmd_validate(args):
+    from .validate import validate
+    table, ok = validate()
+    print(table)
+    print("validate: OK, sources earn full marks and releases earn nothing" if ok else "validate: FAILED")
+    return 0 if ok else 1
+
+
+def cmd_grade(args):
+    from .grade import grade_notebook
+    result = grade_notebook(args.notebook, args.assignment, args.results, args.feedback)
+    passed = sum(t["status"] == "passed" for t in result["tests"])
+    print(f"{args.assignment}: {result['score']:g}/{result['extra_data']['max_score']:g} autograded points, "
+          f"{passed}/{len(result['tests'])} tests passed; results in {args.results}")
+    return 0
+
+
+def cmd_demo(args):
+    from .demo import demo
+    print(demo(Path(args.out)))
+    print(f"\nresults.json and feedback.html for each submission are in {args.out}/")
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="regenerate release/ and the gradebook").set_defaults(run=cmd_build)
+    sub.add_parser("validate", help="source earns full marks, release earns nothing").set_defaults(run=cmd_validate)
+    g = sub.add_parser("grade", help="grade one submitted notebook")
+    g.add_argument("notebook")
+    g.add_argument("--assignment", required=True)
+    g.add_argument("--results", required=True, help="where to write results.json (Gradescope format)")
+    g.add_argument("--feedback", help="where to write the feedback HTML")
+    g.set_defaults(run=cmd_grade)
+    d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
+    d.add_argument("--out", default=str(ROOT / "demo-output"))
+    d.set_defaults(run=cmd_demo)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings say nothing to the user
+    try:
+        return args.run(args)
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - any other failure is the grader's own
+        if os.environ.get("AUTOGRADER_DEBUG"):
+            traceback.print_exc()
+        print(f"grader fault: {type(error).__name__}: {error} (set AUTOGRADER_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1

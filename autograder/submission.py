@@ -1,0 +1,60 @@
+"""Reading a submitted notebook, with one-line errors for input that cannot be graded."""
+import json
+import logging
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from .course import BadInput, gradebook_path
+
+logging.getLogger("nbformat").setLevel(logging.CRITICAL)
+
+
+def read_notebook(path):
+    """Read a notebook as nbformat v4, raising BadInput with a one-line reason when it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"no such notebook file: {path}")
+    if path.stat().st_size == 0:
+        raise BadInput(f"{path} is empty, not a Jupyter notebook")
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        return nb
+    except UnicodeDecodeError:
+        raise BadInput(f"{path} is not UTF-8 text, so it is not a Jupyter notebook") from None
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError):
+        raise BadInput(f"{path} is not valid JSON, so it is not a Jupyter notebook") from None
+    except nbformat.ValidationError as error:
+        raise BadInput(f"{path} is not a valid Jupyter notebook: {error.message[:120]}") from None
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds of error on malformed JSON
+        raise BadInput(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:80]})") from None
+
+
+def graded_cell_ids(nb):
+    """The nbgrader grade_ids a notebook carries."""
+    ids = set()
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if isinstance(grade_id, str):
+            ids.add(grade_id)
+    return ids
+
+
+def cell_ids_by_assignment(db_path=None):
+    """{assignment: set of its grade and solution cell names} from the course gradebook."""
+    with Gradebook(f"sqlite:///{db_path or gradebook_path()}") as gb:
+        return {a.name: {cell.name for nb in a.notebooks for cell in (*nb.grade_cells, *nb.solution_cells)}
+                for a in gb.assignments}
+
+
+def check_belongs(nb, assignment, path):
+    """Raise BadInput when the notebook's graded cells are another assignment's, not this one's."""
+    ids = graded_cell_ids(nb)
+    known = cell_ids_by_assignment()
+    if ids & known.get(assignment, set()):
+        return
+    others = [name for name, cells in known.items() if name != assignment and ids & cells]
+    if others:
+        raise BadInput(f"{path} is a notebook of assignment {others[0]!r}, not {assignment!r}")

@@ -1,0 +1,17 @@
+"""nbgrader configuration for the course, read by nbgrader's own commands and by `python -m autograder`."""
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "dl-tuning-course"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# What a learner sees in place of a solution.
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("Not implemented yet: replace this line with your code.")'
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Grading limits used by `python -m autograder` (see autograder/settings.py for every option).
+c.GradingSettings.cell_timeout = 120       # seconds for any one cell
+c.GradingSettings.call_timeout = 20        # seconds for any one call the grader makes to a learner's function

@@ -1,0 +1,8 @@
+"""zip() pairs the lists element by element instead of taking every combination.
+
+test: test_grid_search
+message: expected 12 configurations
+"""
+def grid_search(grid):
+    names = list(grid)
+    return [dict(zip(names, values)) for values in zip(*(grid[n] for n in names))]
