@@ -53,7 +53,7 @@ def check_close(found, expected, *, name, rtol=1e-7, atol=1e-12):
     bad = ~np.isclose(found, expected, rtol=rtol, atol=atol)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        _fail(name, f"{expected[where]!r} at index {where}", f"{found[where]!r}",
+        _fail(name, f"{expected[where]:.8g} at index {where}", f"{found[where]:.8g}",
               f"({int(bad.sum())} of {bad.size} entries differ.)")
 
 

@@ -1,0 +1,72 @@
+"""The hidden checks, run in-process against the float64 reference (no kernel, so fast).
+
+The recorder from course_utils.grading makes the planned calls on a namespace holding the
+reference implementations; every judge must accept them. The same calls on stubs must fail
+every judge, and no record, however malformed, may crash a judge.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from autograder.check import verdict
+from autograder.checks import checks_for
+from autograder.course import available_assignments
+from autograder.reference import hyperparameter_search as hp_ref
+from course_utils.grading import record_for_grader
+
+REFERENCES = {"hyperparameter_search": hp_ref}
+CASES = [(a, t) for a in available_assignments() for t in checks_for(a)]
+
+
+def run_probe(monkeypatch, tmp_path, check, namespace):
+    monkeypatch.setenv("COURSE_PROBE_DIR", str(tmp_path))
+    (tmp_path / f"{check.test_id}.plan.json").write_text(json.dumps(dict(check.plan(), timeout=20)))
+    record_for_grader(check.test_id, namespace)
+    return verdict(check, tmp_path)
+
+
+def reference_namespace(assignment):
+    module = REFERENCES[assignment]
+    return {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_reference_passes(assignment, test_id, tmp_path, monkeypatch):
+    check = checks_for(assignment)[test_id]
+    assert run_probe(monkeypatch, tmp_path, check, reference_namespace(assignment)) is None
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_stub_fails_with_not_implemented(assignment, test_id, tmp_path, monkeypatch):
+    def stub(*args, **kwargs):
+        raise NotImplementedError("Not implemented yet")
+    namespace = {name: stub for name in reference_namespace(assignment)}
+    message = run_probe(monkeypatch, tmp_path, checks_for(assignment)[test_id], namespace)
+    assert message and "not implemented yet" in message
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_missing_record_is_reported(assignment, test_id, tmp_path):
+    message = verdict(checks_for(assignment)[test_id], tmp_path)
+    assert "never ran" in message
+
+
+@pytest.mark.parametrize("junk", [None, 0, "", [], {}, {"$object": {"type": "x", "repr": "y"}},
+                                  {"$ndarray": {"dtype": "float64", "shape": [2], "data": [np.nan, 1.0]}},
+                                  {"$dict": [["a", 1]]}, {"$tuple": [1, 2]}])
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_judges_never_crash_on_odd_returns(assignment, test_id, junk, tmp_path):
+    check = checks_for(assignment)[test_id]
+    plan = check.plan()
+    raw = {"calls": {c["label"]: {"returned": junk, "args_after": []} for c in plan["calls"]},
+           "values": {name: {"returned": junk} for name in plan.get("values", [])}}
+    (tmp_path / f"{test_id}.record.json").write_text(json.dumps(raw))
+    message = verdict(check, tmp_path)
+    assert isinstance(message, str) and message
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_corrupt_record_file_is_reported(assignment, test_id, tmp_path):
+    (tmp_path / f"{test_id}.record.json").write_text("{not json")
+    assert "could not be checked" in verdict(checks_for(assignment)[test_id], tmp_path)
