@@ -38,8 +38,3 @@ def is_stale(root=ROOT):
         return True
     return any(p.stat().st_mtime > db.stat().st_mtime for p in (root / "source").glob("*/*.ipynb"))
 
-
-def ensure_built(root=ROOT):
-    """Build when the gradebook is missing or out of date with source/."""
-    if is_stale(root):
-        build(root)

@@ -1,7 +1,8 @@
 """Grade one submitted notebook in a private workspace: execute, check, record, report.
 
 The course's own gradebook, source/ and release/ are never written: the workspace gets a copy of
-the gradebook, and nbgrader's Autograde converter runs there with the check step in its chain.
+the course gradebook (or, when that is missing or older than source/, a private one generated
+there), and nbgrader's Autograde converter runs there with the check step in its chain.
 """
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from nbgrader.utils import setenv
 
 from course_utils.grading import PROBE_DIR_ENV
 from . import report
-from .build import ensure_built
+from .build import is_stale
 from .check import JudgeTestCells, WriteProbePlans
 from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api
 from .settings import GradingSettings
@@ -59,17 +60,16 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None):
     """
     check_assignment(assignment)
     nb = read_notebook(notebook)
-    ensure_built()
     check_belongs(nb, assignment, notebook)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = Path(tmp)
-        shutil.copy(gradebook_path(), workspace / "gradebook.db")
+        probe_dir = workspace / "probes"
+        api = nbgrader_api(workspace, grading_config(workspace, probe_dir))
+        prepare_gradebook(api, workspace, assignment)
         submitted = workspace / "submitted" / STUDENT / assignment / f"{assignment}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        probe_dir = workspace / "probes"
-        api = nbgrader_api(workspace, grading_config(workspace, probe_dir))
         with setenv(**KERNEL_ENV, **{PROBE_DIR_ENV: str(probe_dir)}):
             outcome = api.autograde(assignment, STUDENT)
         if not outcome["success"]:
@@ -86,6 +86,17 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None):
     if results_path:
         report.write_json(data, Path(results_path))
     return data
+
+
+def prepare_gradebook(api, workspace, assignment):
+    """Put a gradebook for ``assignment`` in the workspace without writing the course's own."""
+    if not is_stale():
+        shutil.copy(gradebook_path(), workspace / "gradebook.db")
+        return
+    shutil.copytree(ROOT / "source" / assignment, workspace / "source" / assignment)
+    outcome = api.generate_assignment(assignment, force=True)
+    if not outcome["success"]:
+        raise GraderFault(f"nbgrader could not generate {assignment}: {_last_line(outcome)}")
 
 
 def _last_line(outcome):

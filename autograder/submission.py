@@ -4,9 +4,7 @@ import logging
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
-
-from .course import BadInput, gradebook_path
+from .course import ROOT, BadInput, available_assignments
 
 logging.getLogger("nbformat").setLevel(logging.CRITICAL)
 
@@ -42,11 +40,10 @@ def graded_cell_ids(nb):
     return ids
 
 
-def cell_ids_by_assignment(db_path=None):
-    """{assignment: set of its grade and solution cell names} from the course gradebook."""
-    with Gradebook(f"sqlite:///{db_path or gradebook_path()}") as gb:
-        return {a.name: {cell.name for nb in a.notebooks for cell in (*nb.grade_cells, *nb.solution_cells)}
-                for a in gb.assignments}
+def cell_ids_by_assignment():
+    """{assignment: the grade_ids of its source notebook}."""
+    return {name: graded_cell_ids(nbformat.read(ROOT / "source" / name / f"{name}.ipynb", as_version=4))
+            for name in available_assignments()}
 
 
 def check_belongs(nb, assignment, path):

@@ -2,14 +2,15 @@
 import nbformat
 import pytest
 
-from autograder.build import ensure_built
+from autograder.build import build, is_stale
 from autograder.grade import grade_notebook
 
 
 @pytest.fixture(scope="session")
 def built():
     """The course's gradebook exists and matches source/."""
-    ensure_built()
+    if is_stale():
+        build()
 
 
 @pytest.fixture

@@ -77,6 +77,16 @@ def test_grading_leaves_the_course_untouched(grade):
     assert tree_digest(*watched) == before
 
 
+def test_stale_course_gradebook_is_not_rebuilt_in_place(grade, monkeypatch):
+    import autograder.grade
+    monkeypatch.setattr(autograder.grade, "is_stale", lambda: True)
+    watched = (ROOT / "gradebook.db", ROOT / "source", ROOT / "release")
+    before = tree_digest(*watched)
+    results = grade(notebook("source", "hyperparameter_search"), "hyperparameter_search")
+    assert results["score"] == results["extra_data"]["max_score"]
+    assert tree_digest(*watched) == before
+
+
 def test_grading_twice_gives_the_same_result(grade):
     nb = notebook("source", "hyperparameter_search")
     first, second = grade(nb, "hyperparameter_search"), grade(nb, "hyperparameter_search")
