@@ -21,6 +21,8 @@ validate: $(STAMP)
 	$(PY) -m autograder validate
 
 $(STAMP): requirements.lock pyproject.toml
+	@command -v bwrap >/dev/null || { echo "Installing bubblewrap, the grader's sandbox (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

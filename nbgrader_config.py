@@ -12,6 +12,11 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Grading limits used by `python -m autograder` (see autograder/settings.py for every option).
-c.GradingSettings.cell_timeout = 120       # seconds for any one cell
-c.GradingSettings.call_timeout = 20        # seconds for any one call the grader makes to a learner's function
+# Grading limits used by `python -m autograder` (autograder/settings.py documents each one);
+# `python -m autograder grade --help` lists the flags that override them for one run.
+c.GradingSettings.cell_timeout = 120          # seconds for any one cell
+c.GradingSettings.notebook_timeout = 600      # seconds for the whole notebook
+c.GradingSettings.call_timeout = 20           # seconds for any one call the grader makes to a learner's function
+c.GradingSettings.memory = 3 * 2**30          # bytes for the whole sandbox
+c.GradingSettings.processes = 256             # processes and threads of the kernel
+c.GradingSettings.max_output = 32 * 2**20     # bytes of output kept from a notebook

@@ -28,9 +28,32 @@ def cmd_validate(args):
     return 0 if ok else 1
 
 
+LIMIT_FLAGS = {  # flag -> (GradingSettings name, type)
+    "--cell-timeout": ("cell_timeout", float), "--notebook-timeout": ("notebook_timeout", float),
+    "--call-timeout": ("call_timeout", float), "--memory": ("memory", "size"),
+    "--address-space": ("address_space", "size"), "--processes": ("processes", int),
+    "--max-output": ("max_output", "size"), "--max-cell-output": ("max_cell_output", "size"),
+    "--disk": ("disk", "size"), "--file-size": ("file_size", "size"),
+}
+
+
+def limit_overrides(args):
+    """{GradingSettings name: value} for the limit flags given on the command line."""
+    from .settings import parse_size
+    overrides = {}
+    for name, kind in LIMIT_FLAGS.values():
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                overrides[name] = parse_size(value) if kind == "size" else kind(value)
+            except ValueError as error:
+                raise BadInput(f"--{name.replace('_', '-')}: {error}") from None
+    return overrides
+
+
 def cmd_grade(args):
     from .grade import grade_notebook
-    result = grade_notebook(args.notebook, args.assignment, args.results, args.feedback)
+    result = grade_notebook(args.notebook, args.assignment, args.results, args.feedback, limit_overrides(args))
     passed = sum(t["status"] == "passed" for t in result["tests"])
     print(f"{args.assignment}: {result['score']:g}/{result['extra_data']['max_score']:g} autograded points, "
           f"{passed}/{len(result['tests'])} tests passed; results in {args.results}")
@@ -54,6 +77,10 @@ def parser():
     g.add_argument("--assignment", required=True)
     g.add_argument("--results", required=True, help="where to write results.json (Gradescope format)")
     g.add_argument("--feedback", help="where to write the feedback HTML")
+    limits = g.add_argument_group("limits", "override nbgrader_config.py's GradingSettings for this run "
+                                            "(sizes take K, M or G suffixes)")
+    for flag, (name, _) in LIMIT_FLAGS.items():
+        limits.add_argument(flag, dest=name, metavar="N")
     g.set_defaults(run=cmd_grade)
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))

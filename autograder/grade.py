@@ -11,51 +11,45 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute,
-                                    GetGrades, LimitOutput, SaveAutoGrades)
-from nbgrader.utils import setenv
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
+                                    LimitOutput, SaveAutoGrades)
 
-from course_utils.grading import PROBE_DIR_ENV
 from . import report
 from .build import is_stale
-from .check import JudgeTestCells, WriteProbePlans
+from .check import JudgeTestCells
 from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api
-from .settings import GradingSettings
+from .execute import SandboxedExecute
 from .submission import check_belongs, read_notebook
 
 STUDENT = "learner"
-
-# Environment of the learner's kernel: TensorFlow's start-up chatter silenced.
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0",
-              "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
 class GraderFault(Exception):
     """The grader itself failed (not the submission)."""
 
 
-def grading_config(workspace, probe_dir):
-    """nbgrader configuration for grading in ``workspace``: the course's config plus the check step."""
+def grading_config(workspace, limits=None):
+    """nbgrader configuration for grading in ``workspace``: the course's config, the sandboxed
+    execute step and the check step, and ``limits`` ({GradingSettings name: value}) on top."""
     config = course_config()
     config.CourseDirectory.root = str(workspace)
-    settings = GradingSettings(config=config)
+    for name, value in (limits or {}).items():
+        setattr(config.GradingSettings, name, value)
     config.Autograde.autograde_preprocessors = [
-        WriteProbePlans, Execute, JudgeTestCells, ClearMetadataPreprocessor, LimitOutput,
+        SandboxedExecute, JudgeTestCells, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
-    config.WriteProbePlans.probe_dir = str(probe_dir)
-    config.WriteProbePlans.call_timeout = settings.call_timeout
-    config.JudgeTestCells.probe_dir = str(probe_dir)
-    config.Execute.timeout = settings.cell_timeout
-    config.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+    # Deleted test cells come back from the gradebook instead of silently scoring nothing.
+    config.OverwriteCells.add_missing_cells = True
     # Feedback shows the visible part of each test and its verdict, never the hidden part.
     config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     return config
 
 
-def grade_notebook(notebook, assignment, results_path=None, feedback_path=None):
+def grade_notebook(notebook, assignment, results_path=None, feedback_path=None, limits=None):
     """Grade ``notebook`` as a submission of ``assignment``; return the results dict.
 
+    ``limits`` overrides GradingSettings for this run, e.g. {"cell_timeout": 10}.
     Raises BadInput (one line) for input that cannot be graded, GraderFault for a grader failure.
     """
     check_assignment(assignment)
@@ -64,14 +58,12 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None):
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = Path(tmp)
-        probe_dir = workspace / "probes"
-        api = nbgrader_api(workspace, grading_config(workspace, probe_dir))
+        api = nbgrader_api(workspace, grading_config(workspace, limits))
         prepare_gradebook(api, workspace, assignment)
         submitted = workspace / "submitted" / STUDENT / assignment / f"{assignment}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        with setenv(**KERNEL_ENV, **{PROBE_DIR_ENV: str(probe_dir)}):
-            outcome = api.autograde(assignment, STUDENT)
+        outcome = api.autograde(assignment, STUDENT)
         if not outcome["success"]:
             raise GraderFault(f"nbgrader could not autograde {notebook}: {_last_line(outcome)}")
         judged = workspace / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
