@@ -13,6 +13,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from course_utils.grading import RecordError
 from .checks import checks_for
 from .checks.judging import Failure, Records
+from .shortcuts import find_shortcut
 
 
 def is_test_cell(cell):
@@ -20,11 +21,14 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def verdict(check, raw, why_missing=""):
-    """Judge one check from its raw record (None if nothing was recorded).
-
-    Returns None when it passed, else the message for the learner.
+def verdict(check, raw, why_missing="", sources=()):
+    """Judge one check from its raw record (None if nothing was recorded) and the submission's
+    code cells ``sources``. Returns None when it passed, else the message for the learner.
     """
+    shortcut = find_shortcut(sources, check.shortcuts, check.function)
+    if shortcut:
+        return (f"{check.function} uses {shortcut}, a library function that computes the answer for you. "
+                f"This exercise asks you to build it yourself, so {check.function} earns no points.")
     if raw is None:
         return ("The grader's calls for this test never ran"
                 + (f": {why_missing}" if why_missing else
@@ -52,6 +56,7 @@ class JudgeTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._checks = checks_for(resources["nbgrader"]["assignment"])
         self._run = resources.get("autograder", {})
+        self._sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
         return super().preprocess(nb, resources)
 
     def _why_missing(self, index):
@@ -71,6 +76,6 @@ class JudgeTestCells(NbGraderPreprocessor):
                            "Tell your instructor.")
             else:
                 raw = self._run.get("records", {}).get(test_id)
-                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index))
+                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._sources)
             cell.outputs = verdict_outputs(test_id, message)
         return cell, resources

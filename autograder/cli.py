@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {build,validate,grade,demo}.
+"""Command line: python -m autograder {build,validate,grade,bundle,demo}.
 
 Exit codes: 0 when the command did its job (a graded submission may score anything),
 2 with one line on bad input, 1 only when the grader itself failed.
@@ -60,6 +60,17 @@ def cmd_grade(args):
     return 0
 
 
+def cmd_bundle(args):
+    from .bundle import bundle
+    out = Path(args.out_dir)
+    try:
+        files = bundle(out)
+    except FileExistsError as error:
+        raise BadInput(str(error)) from None
+    print(f"wrote {len(files)} files for learners to {out}/")
+    return 0
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
@@ -82,6 +93,9 @@ def parser():
     for flag, (name, _) in LIMIT_FLAGS.items():
         limits.add_argument(flag, dest=name, metavar="N")
     g.set_defaults(run=cmd_grade)
+    b = sub.add_parser("bundle", help="gather what a learner receives into a new directory")
+    b.add_argument("out_dir")
+    b.set_defaults(run=cmd_bundle)
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))
     d.set_defaults(run=cmd_demo)

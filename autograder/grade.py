@@ -11,14 +11,16 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
 
 from . import report
 from .build import is_stale
 from .check import JudgeTestCells
 from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api
 from .execute import SandboxedExecute
+from .repair import RepairStructure
 from .submission import check_belongs, read_notebook
 
 STUDENT = "learner"
@@ -35,12 +37,14 @@ def grading_config(workspace, limits=None):
     config.CourseDirectory.root = str(workspace)
     for name, value in (limits or {}).items():
         setattr(config.GradingSettings, name, value)
+    config.Autograde.sanitize_preprocessors = [
+        ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    ]
     config.Autograde.autograde_preprocessors = [
         SandboxedExecute, JudgeTestCells, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
-    # Deleted test cells come back from the gradebook instead of silently scoring nothing.
-    config.OverwriteCells.add_missing_cells = True
+    config.Exchange.root = str(workspace / "exchange")  # unused, but nbgrader checks that it is writable
     # Feedback shows the visible part of each test and its verdict, never the hidden part.
     config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     return config

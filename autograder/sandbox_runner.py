@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import copy
 import json
+import math
 import os
 import shutil
 import signal
@@ -74,13 +75,23 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+async def cancel_leftover_tasks():
+    """Cancel the tasks a failed cell left behind. On a timeout nbclient keeps that cell's output
+    poller running, and it would swallow the output of every later cell."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def run_cell(client, cell, index, timeout):
     """Execute one cell; return None, or the kind of limit it hit and whether the kernel survived."""
-    client.timeout = timeout
+    client.timeout = max(1, math.ceil(timeout))  # nbclient takes whole seconds
     try:
         await client.async_execute_cell(cell, index)
         return None, True
     except CellTimeoutError:
+        await cancel_leftover_tasks()
         await client.km.interrupt_kernel()
         check = nbformat.v4.new_code_cell("pass")
         try:
@@ -88,8 +99,10 @@ async def run_cell(client, cell, index, timeout):
             await client.async_execute_cell(check, index)
             return "timeout", True
         except Exception:  # noqa: BLE001 - any failure here means the kernel must go
+            await cancel_leftover_tasks()
             return "unresponsive", False
     except Exception:  # noqa: BLE001 - DeadKernelError, or messages garbled by a forked kernel
+        await cancel_leftover_tasks()
         return "died", False
 
 

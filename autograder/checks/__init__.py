@@ -14,13 +14,20 @@ from typing import Callable
 class Check:
     """The hidden check behind one autograded test cell.
 
-    test_id:  the cell's nbgrader grade_id, e.g. "test_sample_log_uniform"
-    plan:     () -> {"calls": [...], "values": [...]} in the form of course_utils.grading
-    judge:    (Records) -> None, raising Failure(message) on a wrong answer
+    test_id:   the cell's nbgrader grade_id, "test_" + the function's name
+    plan:      () -> {"calls": [...], "values": [...]} in the form of course_utils.grading
+    judge:     (Records) -> None, raising Failure(message) on a wrong answer
+    shortcuts: dotted names of library functions that compute the exercise's answer; using one
+               earns no points for the function (see autograder.shortcuts)
     """
     test_id: str
     plan: Callable[[], dict]
     judge: Callable
+    shortcuts: tuple = ()
+
+    @property
+    def function(self):
+        return self.test_id.removeprefix("test_")
 
 
 def checks_for(assignment):

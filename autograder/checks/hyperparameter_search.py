@@ -300,14 +300,15 @@ def judge_priority_tier(records):
 
 CHECKS = [
     Check("test_sample_log_uniform", lambda: sampler_plan("sample_log_uniform", *LOG_RANGE, LOG_BAD),
-          judge_sample_log_uniform),
+          judge_sample_log_uniform, shortcuts=("scipy.stats.loguniform", "scipy.stats.reciprocal")),
     Check("test_sample_beta", lambda: sampler_plan("sample_beta", *BETA_RANGE, BETA_BAD), judge_sample_beta),
     Check("test_sample_int", lambda: sampler_plan("sample_int", *INT_RANGE, {"low > high": (5, 4)}),
           judge_sample_int),
     Check("test_grid_search", lambda: {"calls": [
         call(label, "grid_search", {"$dict": [[k, list(v)] for k, v in grid.items()]})
-        for label, grid in GRIDS.items()]}, judge_grid_search),
-    Check("test_random_search", random_search_calls, judge_random_search),
+        for label, grid in GRIDS.items()]}, judge_grid_search, shortcuts=("sklearn.model_selection.ParameterGrid",)),
+    Check("test_random_search", random_search_calls, judge_random_search,
+          shortcuts=("sklearn.model_selection.ParameterSampler",)),
     Check("test_coarse_to_fine", coarse_to_fine_calls, judge_coarse_to_fine),
     Check("test_priority_tier", priority_tier_calls, judge_priority_tier),
 ]

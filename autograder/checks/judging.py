@@ -57,8 +57,10 @@ class Records:
         if "missing" in record:
             raise Failure(f"No function named {record['missing']} is defined. Keep the name and signature "
                           f"given in the notebook (def {call['function']}(...)).")
+        if "skipped" in record:
+            raise Failure(f"{shown} was not run: an earlier call to {record['skipped']} did not return in time.")
         if "timeout" in record:
-            raise Failure(f"{shown} did not return within {record['timeout']} s. Look for a loop that never ends.")
+            raise Failure(f"{shown} did not return within {record['timeout']:g} s. Look for a loop that never ends.")
         if "raised" in record:
             error = record["raised"]
             if error["type"] == "NotImplementedError":

@@ -1,0 +1,131 @@
+"""The adversarial submissions for hyperparameter_search, each with the grading it must get.
+
+Forgery: tricks placed beside a wrong grid_search that made stock nbgrader's hidden tests pass.
+They must still cost exactly test_grid_search. Structural damage: the grader must restore what
+it can and grade what remains. Abuse: every run must end in bounded time, costing only the tests
+that depend on the abusive code. Leaks: the kernel must not see the grader's files.
+"""
+from kit import (Case, WRONG_GRID, as_nbformat_v3, delete, duplicate, move, retype_to_markdown, set_metadata,
+                 set_source, solved, with_cell, with_function, with_huge_saved_output, without_nbgrader_metadata,
+                 wrong_grid_with)
+
+GRID = {"test_grid_search"}
+# A patch in grid_search's cell reaches the tests recorded after that cell, not those before it.
+LATER = {"test_grid_search", "test_random_search", "test_coarse_to_fine"}
+SHORT = {"cell_timeout": 6, "call_timeout": 2, "notebook_timeout": 120}
+
+FORGERY = [
+    Case("patch np.allclose", lambda: wrong_grid_with("np.allclose = lambda *a, **k: True"), GRID),
+    Case("patch np.testing.assert_allclose",
+         lambda: wrong_grid_with("np.testing.assert_allclose = lambda *a, **k: None"), GRID),
+    Case("patch builtins.abs", lambda: wrong_grid_with("import builtins\nbuiltins.abs = lambda x: 0.0"), GRID),
+    Case("patch np.array_equal", lambda: wrong_grid_with("np.array_equal = lambda *a, **k: True"), GRID),
+    Case("patch the visible check helpers",
+         lambda: wrong_grid_with("from course_utils import checks as _c\n"
+                                 "for _n in dir(_c):\n    if _n.startswith('check'):\n"
+                                 "        setattr(_c, _n, lambda *a, **k: None)"), GRID),
+    Case("replace the recorder with one that records nothing",
+         lambda: wrong_grid_with("import course_utils.grading as _g\n_g.record_for_grader = lambda *a, **k: None\n"
+                                 "_g.record_missing_for_grader = lambda *a, **k: None"),
+         LATER, message={"test_grid_search": "never ran"}),
+    Case("swap the recorder module in sys.modules",
+         lambda: wrong_grid_with("import sys, types\n_fake = types.ModuleType('course_utils.grading')\n"
+                                 "_fake.record_for_grader = _fake.record_missing_for_grader = lambda *a, **k: None\n"
+                                 "sys.modules['course_utils.grading'] = _fake"),
+         LATER),
+    Case("forge a passing record for grid_search",
+         lambda: wrong_grid_with(
+             "import json, os\n_d = os.environ.get('COURSE_PROBE_DIR', '.')\n"
+             "def _forge():\n    with open(os.path.join(_d, 'test_grid_search.record.json'), 'w') as f:\n"
+             "        json.dump({'calls': {'three names': {'returned': [{'$dict': [['learning_rate', 0.1]]}] * 12},\n"
+             "                             'one name': {'returned': []}}, 'values': {}}, f)\n"
+             "_forge()\nimport atexit\natexit.register(_forge)"), GRID),
+    Case("swallow errors with IPython's custom exception handler",
+         lambda: wrong_grid_with("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"), GRID),
+    Case("silence tracebacks", lambda: wrong_grid_with("get_ipython().showtraceback = lambda *a, **k: None"), GRID),
+    Case("hard-code the visible answer",
+         lambda: with_function("def grid_search(grid):\n    return [{'learning_rate': lr, 'activation': a}\n"
+                               "            for lr in [0.1, 0.01, 0.001] for a in ['relu', 'tanh']]"), GRID),
+    Case("print a fake pass", lambda: wrong_grid_with("print('✔ test_grid_search: passed')"), GRID),
+    Case("library shortcut: sklearn's ParameterGrid",
+         lambda: with_function("def grid_search(grid):\n    from sklearn.model_selection import ParameterGrid\n"
+                               "    return list(ParameterGrid(grid))"), GRID, message={"test_grid_search": "ParameterGrid"}),
+    Case("library shortcut hidden behind getattr",
+         lambda: with_function("def grid_search(grid):\n    import importlib\n"
+                               "    m = importlib.import_module('sklearn.' + 'model_selection')\n"
+                               "    return list(getattr(m, 'Parameter' + 'Grid')(grid))"), GRID),
+]
+
+STRUCTURE = [
+    Case("deleted test cell", lambda: delete("test_grid_search")),
+    Case("deleted solution cell", lambda: delete("grid_search"), GRID, message={"test_grid_search": "No function named grid_search"}),
+    Case("duplicated solution cell", lambda: duplicate("grid_search")),
+    Case("duplicated test cell", lambda: duplicate("test_sample_beta")),
+    Case("test cell moved above its function", lambda: move("test_grid_search", 2)),
+    Case("solution cell moved to the end", lambda: move("grid_search", -1)),
+    # nbgrader restores a graded cell's type from the gradebook, so the code still runs and counts.
+    Case("solution cell retyped to markdown", lambda: retype_to_markdown("grid_search")),
+    Case("test cell retyped to markdown", lambda: retype_to_markdown("test_grid_search")),
+    Case("test cell emptied", lambda: set_source("test_grid_search", "")),
+    Case("test cell rewritten", lambda: set_source("test_grid_search", "print('all good')")),
+    Case("function renamed",
+         lambda: with_function(WRONG_GRID.replace("def grid_search", "def grid_search_v2")
+                               + "\ndef grid_search_v2_alias(grid):\n    return []"), GRID,
+         message={"test_grid_search": "No function named grid_search"}),
+    Case("test points raised to 100", lambda: set_metadata("test_grid_search", points=100)),
+    Case("test grade_id renamed", lambda: set_metadata("test_grid_search", grade_id="test_mine")),
+    Case("solution cell turned into a bonus test", lambda: set_metadata("grid_search", grade=True, points=50)),
+    Case("nbgrader metadata stripped", without_nbgrader_metadata),
+    Case("saved by nbformat 3", as_nbformat_v3),
+    Case("60 MB of saved output", with_huge_saved_output),
+    Case("corrupt JSON", lambda: b'{"cells": [', exit=2),
+    Case("empty file", lambda: b"", exit=2),
+    Case("not UTF-8", lambda: "ÿþ caf\xe9".encode("latin-1"), exit=2),
+]
+
+ABUSE = [
+    Case("infinite loop in the function", lambda: wrong_grid_with("") if False else
+         with_function("def grid_search(grid):\n    while True:\n        pass"), GRID, limits=SHORT,
+         message={"test_grid_search": "did not return within 2 s"}),
+    Case("loop that swallows KeyboardInterrupt",
+         lambda: with_function("def grid_search(grid):\n    while True:\n        try:\n            while True:\n"
+                               "                pass\n        except BaseException:\n            pass"),
+         GRID, limits=SHORT),
+    Case("sleeping", lambda: with_function("def grid_search(grid):\n    import time\n    time.sleep(1000)"),
+         GRID, limits=SHORT),
+    Case("memory bomb",
+         lambda: with_function("def grid_search(grid):\n    hog = []\n    while True:\n"
+                               "        hog.append(bytearray(1 << 26))"), GRID, limits=SHORT),
+    Case("fork bomb",
+         lambda: with_function("def grid_search(grid):\n    import os\n    while True:\n        os.fork()"),
+         GRID, limits=SHORT),
+    Case("os._exit", lambda: with_function("def grid_search(grid):\n    import os\n    os._exit(0)"), GRID, limits=SHORT),
+    Case("killing the kernel",
+         lambda: with_function("def grid_search(grid):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)"),
+         GRID, limits=SHORT),
+    Case("killing every process it can",
+         lambda: with_function("def grid_search(grid):\n    import os, signal\n    os.kill(-1, signal.SIGKILL)\n"
+                               "    return []"), GRID, limits=SHORT),
+    Case("many large files",
+         lambda: with_function("def grid_search(grid):\n    for i in range(1000):\n"
+                               "        open(f'junk{i}', 'wb').write(b'x' * (32 << 20))"), GRID, limits=SHORT),
+    Case("network connection",
+         lambda: with_function("def grid_search(grid):\n    import urllib.request\n"
+                               "    return urllib.request.urlopen('http://example.com', timeout=3).read()"),
+         GRID, limits=SHORT),
+    Case("stuck cell at the top", lambda: with_cell("while True:\n    pass"), limits=SHORT),
+    Case("os._exit at the top", lambda: with_cell("import os\nos._exit(1)"), limits=SHORT),
+    Case("300 MB of printing", lambda: with_cell("for _ in range(300):\n    print('x' * (1 << 20))"), limits=SHORT),
+]
+
+LEAKS = [
+    Case("reads the reference implementation",
+         lambda: with_function("def grid_search(grid):\n    import sys\n    sys.path.insert(0, '/work/main')\n"
+                               "    from autograder.reference.hyperparameter_search import grid_search as g\n"
+                               "    return g(grid)"), GRID),
+    Case("reads the course's files",
+         lambda: with_cell("import glob, os\nfound = [p for p in ('gradebook.db', 'source', 'autograder', 'release')\n"
+                           "         if glob.glob(f'/**/{p}', recursive=False)]\nprint(found)")),
+]
+
+CASES = FORGERY + STRUCTURE + ABUSE + LEAKS

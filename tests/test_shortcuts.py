@@ -1,0 +1,37 @@
+"""The static scan for library shortcuts: what it finds, and what it must not mistake for one."""
+import pytest
+
+from autograder.shortcuts import find_shortcut
+
+GRID = ("sklearn.model_selection.ParameterGrid",)
+SOFTMAX = ("scipy.special.softmax", "tensorflow.nn.softmax")
+
+
+@pytest.mark.parametrize("source", [
+    "from sklearn.model_selection import ParameterGrid\nlist(ParameterGrid(g))",
+    "import sklearn.model_selection as ms\nms.ParameterGrid(g)",
+    "import sklearn\nsklearn.model_selection.ParameterGrid(g)",
+    "m = __import__('sklearn.model_selection', fromlist=['x'])\ngetattr(m, 'Parameter' + 'Grid')(g)",
+    "from sklearn.model_selection import ParameterGrid as PG",
+])
+def test_finds_a_distinctive_name_however_it_is_reached(source):
+    assert find_shortcut([source], GRID, "grid_search") == GRID[0]
+
+
+@pytest.mark.parametrize("source", [
+    "from scipy.special import softmax\nsoftmax(z)",
+    "import scipy.special\nscipy.special.softmax(z)",
+    "import tensorflow as tf\ntf.nn.softmax(z)",
+])
+def test_finds_a_name_shared_with_the_learners_function_through_its_module(source):
+    assert find_shortcut([source], SOFTMAX, "softmax") in SOFTMAX
+
+
+@pytest.mark.parametrize("source", [
+    "def softmax(Z):\n    T = np.exp(Z - Z.max(axis=0))\n    return T / T.sum(axis=0)",
+    "def grid_search(grid):\n    import itertools\n    return list(itertools.product(*grid.values()))",
+    "%matplotlib inline\nx = 'a grid of parameters'",
+    "this is not python (",
+])
+def test_honest_code_is_not_flagged(source):
+    assert find_shortcut([source], GRID + SOFTMAX, "softmax") is None
