@@ -6,23 +6,26 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test build validate lock clean
+.PHONY: demo test build validate lock clean sandbox-tools
 
-demo: $(STAMP)
+demo: $(STAMP) sandbox-tools
 	$(PY) -m autograder demo
 
-test: $(STAMP)
+test: $(STAMP) sandbox-tools
 	$(PY) -m pytest
 
 build: $(STAMP)
 	$(PY) -m autograder build
 
-validate: $(STAMP)
+validate: $(STAMP) sandbox-tools
 	$(PY) -m autograder validate
 
-$(STAMP): requirements.lock pyproject.toml
+# The grader runs every submission under bubblewrap (Debian's package).
+sandbox-tools:
 	@command -v bwrap >/dev/null || { echo "Installing bubblewrap, the grader's sandbox (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

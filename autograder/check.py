@@ -21,11 +21,14 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def verdict(check, raw, why_missing="", sources=()):
+def verdict(check, raw, why_missing="", sources=None):
     """Judge one check from its raw record (None if nothing was recorded) and the submission's
-    code cells ``sources``. Returns None when it passed, else the message for the learner.
+    code: ``sources`` maps each solution cell's grade_id to its source, None to the list of all
+    code cells. Returns None when it passed, else the message for the learner.
     """
-    shortcut = find_shortcut(sources, check.shortcuts, check.function)
+    sources = sources or {None: []}
+    shortcut = find_shortcut(sources.get(check.function, "\n".join(sources[None])), sources[None],
+                             check.shortcuts, check.function)
     if shortcut:
         return (f"{check.function} uses {shortcut}, a library function that computes the answer for you. "
                 f"This exercise asks you to build it yourself, so {check.function} earns no points.")
@@ -56,7 +59,9 @@ class JudgeTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._checks = checks_for(resources["nbgrader"]["assignment"])
         self._run = resources.get("autograder", {})
-        self._sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
+        code = [c for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
+        self._sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in code}
+        self._sources[None] = [c.source for c in code]
         return super().preprocess(nb, resources)
 
     def _why_missing(self, index):

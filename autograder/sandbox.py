@@ -3,8 +3,8 @@
 The sandbox sees the system read-only and nothing of the course but the virtual environment,
 ``course_utils`` and ``datasets``: not the gradebook, ``source/``, ``autograder/``, other
 submissions or the grader's files. It has no network but loopback, a private size-capped /tmp,
-and the learner's kernel runs as the unprivileged user ``nobody`` under rlimits (address space,
-processes, file size, no core dumps). Where the machine offers cgroup v1 ``memory`` and ``pids`` controllers, the whole
+and the learner's kernel runs as an unprivileged uid of its own, drawn for each run, under rlimits
+(address space, processes, file size, no core dumps). Where the machine offers cgroup v1 ``memory`` and ``pids`` controllers, the whole
 sandbox also gets one memory and one process budget, which a fork bomb cannot multiply.
 
 The runner inside (``sandbox_runner.py``) sends back one JSON payload through a pipe; this side
@@ -12,6 +12,7 @@ reads at most ``max_output`` bytes of it and kills the sandbox after ``notebook_
 """
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,7 @@ import nbformat
 
 from .course import ROOT
 
-NOBODY = 65534
+FIRST_KERNEL_UID = 200_000
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 START_UP_SECONDS = 60            # allowance for starting the sandbox and the kernel(s)
 HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/media")
@@ -78,7 +79,14 @@ def _visible_again(path):
     return args + ["--ro-bind", str(path), str(path)]
 
 
-def bwrap_command(input_dir, limits, payload_fd):
+def fresh_uid():
+    """A uid that no account uses, drawn anew for each run. Per-user limits such as RLIMIT_NPROC
+    count every process of a uid on the machine, so sandboxes running side by side must not share
+    one: a fork bomb in one submission would otherwise starve the kernels of the others."""
+    return FIRST_KERNEL_UID + secrets.randbelow(1 << 30)
+
+
+def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
     """The command that runs the runner on ``input_dir`` inside the sandbox."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -112,7 +120,7 @@ def bwrap_command(input_dir, limits, payload_fd):
              "--notebook-timeout", str(limits.notebook_timeout),
              "--max-cell-output", str(limits.max_cell_output_bytes),
              "--max-output", str(limits.max_output_bytes),
-             "--kernel-uid", str(NOBODY), "--kernel-processes", str(limits.processes)]
+             "--kernel-uid", str(kernel_uid), "--kernel-processes", str(limits.processes)]
     return args
 
 
@@ -209,7 +217,7 @@ def run_notebook(nb, plans, limits):
         budget = CgroupBudget(limits)
         try:
             process = subprocess.Popen(
-                bwrap_command(input_dir, limits, write_end), pass_fds=(write_end,), stdin=subprocess.DEVNULL,
+                bwrap_command(input_dir, limits, write_end, fresh_uid()), pass_fds=(write_end,), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                 preexec_fn=budget.enter)
         except OSError as error:

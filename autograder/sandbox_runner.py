@@ -43,8 +43,8 @@ KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_le
 class UnprivilegedKernelManager(AsyncKernelManager):
     """Starts the kernel as ``kernel_uid`` under a process limit; hands it its connection file."""
 
-    kernel_uid = 65534
-    kernel_processes = 256
+    kernel_uid = None       # set from --kernel-uid
+    kernel_processes = None  # set from --kernel-processes
 
     def format_kernel_cmd(self, extra_arguments=None):
         return ["setpriv", f"--reuid={self.kernel_uid}", f"--regid={self.kernel_uid}", "--clear-groups", "--",

@@ -1,14 +1,15 @@
 """No shortcuts: find a library function that computes what an exercise asks the learner to build.
 
-The scan reads the submission's own code cells in the grader's process (never in the kernel):
-imported names, attribute chains and string constants, with constants joined by ``+`` folded,
-so that ``getattr(module, 'Parameter' + 'Grid')`` is found too. A forbidden name such as
-``sklearn.model_selection.ParameterGrid`` is found
+The scan reads the submission's code in the grader's process (never in the kernel). Uses are
+looked for in the function's own cell; imports and their aliases count from every cell, so
+``import scipy.special as sp`` at the top and ``sp.softmax(Z)`` in the cell is found. A forbidden
+name such as ``sklearn.model_selection.ParameterGrid`` is found
 
-* when ``from sklearn.model_selection import ParameterGrid`` (or an import of the name itself)
-  appears, or an attribute chain ends in ``model_selection.ParameterGrid``;
+* when the cell imports it, or uses a name or attribute chain that resolves to it through the
+  notebook's imports (``ms.ParameterGrid`` after ``import sklearn.model_selection as ms``);
 * or, when its last part is distinctive (not the name of the learner's own function), wherever
-  that last part appears as a name, an attribute or inside a string.
+  that last part appears in the cell as a name, an attribute or inside a string; string constants
+  joined by ``+`` are folded, so ``getattr(m, 'Parameter' + 'Grid')`` is found too.
 
 Code built at run time from pieces that are not constants is beyond a static scan.
 """
@@ -40,49 +41,65 @@ def _chain(node):
     return None
 
 
-def _facts(source):
-    """(imported dotted names, attribute chains, bare names and attributes, folded strings) of a cell."""
+def _parse(source):
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
     try:
-        tree = ast.parse(code)
+        return ast.parse(code)
     except SyntaxError:
-        return set(), set(), set(), set()
-    imports, chains, names, strings = set(), set(), set(), set()
+        return None
+
+
+def aliases(sources):
+    """{name bound by an import: the dotted name it stands for} over all cells."""
+    bound = {}
+    for tree in filter(None, map(_parse, sources)):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                bound |= {alias.asname or alias.name: f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+    return bound
+
+
+def uses(source, bound):
+    """(dotted names the cell uses, bare names and attributes, folded strings) of one cell."""
+    tree = _parse(source)
+    dotted, names, strings = set(), set(), set()
+    if tree is None:
+        return dotted, names, strings
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
-            imports |= {f"{node.module}.{alias.name}" for alias in node.names}
-            names |= {alias.name for alias in node.names}
+            dotted |= {f"{node.module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Import):
-            imports |= {alias.name for alias in node.names}
+            dotted |= {alias.name for alias in node.names}
         elif isinstance(node, ast.Attribute):
             names.add(node.attr)
             chain = _chain(node)
             if chain:
-                chains.add(chain)
+                head, _, rest = chain.partition(".")
+                dotted.add(f"{bound.get(head, head)}.{rest}")
         elif isinstance(node, ast.Name):
             names.add(node.id)
+            if node.id in bound:
+                dotted.add(bound[node.id])
         folded = _fold(node) if isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) else None
         if folded:
             strings.add(folded)
-    return imports, chains, names, strings
+    return dotted, names, strings
 
 
-def find_shortcut(sources, forbidden, function):
-    """The first forbidden dotted name used in ``sources`` (code cell texts), or None.
+def find_shortcut(cell_source, all_sources, forbidden, function):
+    """The first forbidden dotted name that ``cell_source`` (the function's cell) uses, or None.
 
-    ``function`` is the name of the learner's own function, which never counts as a use.
+    ``all_sources`` are every code cell of the notebook (for imports); ``function`` is the name of
+    the learner's own function, which never counts as a use.
     """
-    facts = [_facts(source) for source in sources]
-    imports = set().union(*(f[0] for f in facts))
-    chains = set().union(*(f[1] for f in facts))
-    names = set().union(*(f[2] for f in facts))
-    strings = set().union(*(f[3] for f in facts))
-    for dotted in forbidden:
-        parts = dotted.split(".")
-        tail = ".".join(parts[-2:])
-        if dotted in imports or any(chain == tail or chain.endswith("." + tail) for chain in chains):
-            return dotted
-        last = parts[-1]
+    dotted, names, strings = uses(cell_source, aliases(all_sources))
+    for name in forbidden:
+        if any(d == name or d.endswith("." + name) for d in dotted):
+            return name
+        last = name.rsplit(".", 1)[-1]
         if last != function and (last in names or any(last in text for text in strings)):
-            return dotted
+            return name
     return None

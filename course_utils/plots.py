@@ -1,5 +1,6 @@
 """Plotting helpers for the notebooks (matplotlib). Each returns the Figure it draws."""
 import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 import numpy as np
 
 
@@ -91,5 +92,30 @@ def score_scatter(panels, scores, ylabel="validation accuracy"):
         ax.scatter(values, scores, s=16)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def decision_regions(predict, X, labels, title=None, resolution=300):
+    """Colour the plane by the class ``predict`` gives, and scatter the points on top.
+
+    Inputs:
+        predict: callable taking points (2, k) and returning class indices (k,)
+        X: points (2, m); labels: their classes (m,)
+    """
+    pad = 1.0
+    xs = np.linspace(X[0].min() - pad, X[0].max() + pad, resolution)
+    ys = np.linspace(X[1].min() - pad, X[1].max() + pad, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    regions = np.asarray(predict(np.vstack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    n_classes = int(max(regions.max(), np.max(labels))) + 1
+    palette = ListedColormap(plt.cm.tab10(np.arange(n_classes)))
+    fig, ax = plt.subplots(figsize=(5.5, 4.6))
+    ax.contourf(gx, gy, regions, levels=np.arange(n_classes + 1) - 0.5, cmap=palette, alpha=0.25)
+    ax.scatter(X[0], X[1], c=palette(np.asarray(labels)), s=14, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

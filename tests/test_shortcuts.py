@@ -15,7 +15,7 @@ SOFTMAX = ("scipy.special.softmax", "tensorflow.nn.softmax")
     "from sklearn.model_selection import ParameterGrid as PG",
 ])
 def test_finds_a_distinctive_name_however_it_is_reached(source):
-    assert find_shortcut([source], GRID, "grid_search") == GRID[0]
+    assert find_shortcut(source, [source], GRID, "grid_search") == GRID[0]
 
 
 @pytest.mark.parametrize("source", [
@@ -24,7 +24,18 @@ def test_finds_a_distinctive_name_however_it_is_reached(source):
     "import tensorflow as tf\ntf.nn.softmax(z)",
 ])
 def test_finds_a_name_shared_with_the_learners_function_through_its_module(source):
-    assert find_shortcut([source], SOFTMAX, "softmax") in SOFTMAX
+    assert find_shortcut(source, [source], SOFTMAX, "softmax") in SOFTMAX
+
+
+def test_an_import_in_another_cell_counts_through_its_alias():
+    setup, cell = "import scipy.special as sp", "def softmax(Z):\n    return sp.softmax(Z, axis=0)"
+    assert find_shortcut(cell, [setup, cell], SOFTMAX, "softmax") == "scipy.special.softmax"
+
+
+def test_a_library_used_by_another_function_does_not_count():
+    other = "from sklearn.model_selection import ParameterGrid\ndef helper(g):\n    return ParameterGrid(g)"
+    cell = "def grid_search(grid):\n    return [dict(zip(grid, v)) for v in __import__('itertools').product(*grid.values())]"
+    assert find_shortcut(cell, [other, cell], GRID, "grid_search") is None
 
 
 @pytest.mark.parametrize("source", [
@@ -34,4 +45,4 @@ def test_finds_a_name_shared_with_the_learners_function_through_its_module(sourc
     "this is not python (",
 ])
 def test_honest_code_is_not_flagged(source):
-    assert find_shortcut([source], GRID + SOFTMAX, "softmax") is None
+    assert find_shortcut(source, [source], GRID + SOFTMAX, "softmax") is None

@@ -128,4 +128,35 @@ LEAKS = [
                            "         if glob.glob(f'/**/{p}', recursive=False)]\nprint(found)")),
 ]
 
-CASES = FORGERY + STRUCTURE + ABUSE + LEAKS
+def softmax_shortcut(function, code):
+    """A softmax-assignment submission whose ``function`` calls a library that does the work."""
+    return Case(f"softmax shortcut in {function}", lambda: with_function(code, function, assignment="softmax"),
+                {f"test_{function}"}, message={f"test_{function}": "earns no points"}, assignment="softmax")
+
+
+SHORTCUTS = [
+    softmax_shortcut("softmax", "import scipy.special as sp\ndef softmax(Z):\n    return sp.softmax(Z, axis=0)"),
+    softmax_shortcut("hardmax", "def hardmax(Z):\n    from sklearn.preprocessing import label_binarize\n"
+                                "    return label_binarize(Z.argmax(0), classes=list(range(Z.shape[0]))).T.astype(float)"),
+    softmax_shortcut("one_hot", "def one_hot(labels, C):\n    from sklearn.preprocessing import label_binarize\n"
+                                "    return label_binarize(labels, classes=list(range(C))).T.astype(float)"),
+    softmax_shortcut("cross_entropy_cost", "def cross_entropy_cost(Y_hat, Y):\n    from sklearn.metrics import log_loss\n"
+                                           "    return float(log_loss(Y.argmax(0), Y_hat.T, labels=list(range(Y.shape[0]))))"),
+    softmax_shortcut("softmax_jacobian", "def softmax_jacobian(z):\n    import tensorflow as tf\n"
+                                         "    v = tf.Variable(np.ravel(z))\n    with tf.GradientTape() as tape:\n"
+                                         "        s = tf.nn.softmax(v)\n    return tape.jacobian(s, v).numpy()"),
+    softmax_shortcut("softmax_cross_entropy_backward",
+                     "def softmax_cross_entropy_backward(Z, Y):\n    import tensorflow as tf\n    v = tf.Variable(Z)\n"
+                     "    with tf.GradientTape() as tape:\n        loss = -tf.reduce_sum(Y * tf.math.log(tf.nn.softmax(v, axis=0)))\n"
+                     "    return tape.gradient(loss, v).numpy()"),
+    softmax_shortcut("sigmoid", "from scipy.special import expit\ndef sigmoid(t):\n    return expit(t)"),
+    softmax_shortcut("predict", "def predict(W, b, X):\n    from sklearn.linear_model import LogisticRegression\n"
+                                "    return np.argmax(W @ X + b, axis=0)"),
+    softmax_shortcut("train_softmax_regression",
+                     "def train_softmax_regression(X, Y, learning_rate, num_iterations, seed):\n"
+                     "    from sklearn.linear_model import LogisticRegression\n"
+                     "    model = LogisticRegression().fit(X.T, Y.argmax(0))\n"
+                     "    return model.coef_, model.intercept_[:, None], [1.0] * num_iterations"),
+]
+
+CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS

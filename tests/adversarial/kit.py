@@ -34,19 +34,20 @@ class Case:
     exit: int = 0
     message: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
+    assignment: str = ASSIGNMENT
 
 
-def solved():
-    return source_notebook(ASSIGNMENT)
+def solved(assignment=ASSIGNMENT):
+    return source_notebook(assignment)
 
 
 def index_of(nb, grade_id):
     return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def with_function(code, function="grid_search", nb=None):
+def with_function(code, function="grid_search", nb=None, assignment=ASSIGNMENT):
     """The solved notebook with the solution cell of ``function`` replaced by ``code``."""
-    nb = copy.deepcopy(nb or solved())
+    nb = copy.deepcopy(nb or solved(assignment))
     nb.cells[index_of(nb, function)].source = code
     return nb
 
