@@ -7,13 +7,16 @@ name such as ``sklearn.model_selection.ParameterGrid`` is found
 
 * when the cell imports it, or uses a name or attribute chain that resolves to it through the
   notebook's imports (``ms.ParameterGrid`` after ``import sklearn.model_selection as ms``);
-* or, when its last part is distinctive (not the name of the learner's own function), wherever
-  that last part appears in the cell as a name, an attribute or inside a string; string constants
-  joined by ``+`` are folded, so ``getattr(m, 'Parameter' + 'Grid')`` is found too.
+* or, when its last part is a class name (capitalised, such as ``ParameterGrid``), wherever that
+  name appears in the cell as a name, an attribute or a whole word inside a string; string
+  constants joined by ``+`` are folded, so ``getattr(m, 'Parameter' + 'Grid')`` is found too.
+  Lower-case function names (``scale``, ``grad``) are common words, so they count only when an
+  import makes them the library's; docstrings never count.
 
 Code built at run time from pieces that are not constants is beyond a static scan.
 """
 import ast
+import re
 
 
 def _fold(node):
@@ -68,6 +71,8 @@ def uses(source, bound):
     dotted, names, strings = set(), set(), set()
     if tree is None:
         return dotted, names, strings
+    docstrings = {id(node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
             dotted |= {f"{node.module}.{alias.name}" for alias in node.names}
@@ -84,7 +89,7 @@ def uses(source, bound):
             if node.id in bound:
                 dotted.add(bound[node.id])
         folded = _fold(node) if isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) else None
-        if folded:
+        if folded and id(node) not in docstrings:
             strings.add(folded)
     return dotted, names, strings
 
@@ -100,6 +105,7 @@ def find_shortcut(cell_source, all_sources, forbidden, function):
         if any(d == name or d.endswith("." + name) for d in dotted):
             return name
         last = name.rsplit(".", 1)[-1]
-        if last != function and (last in names or any(last in text for text in strings)):
+        if last[0].isupper() and last != function and (
+                last in names or any(re.search(rf"\b{re.escape(last)}\b", text) for text in strings)):
             return name
     return None

@@ -16,15 +16,27 @@ A plan looks like::
                  "args": [0.0001, 1.0, 5000, {"$rng": 1}], "kwargs": {}}],
      "values": ["hyperparameter_tiers"]}
 
-Special argument forms: ``{"$rng": seed}`` is ``numpy.random.default_rng(seed)`` (with
-``"$name"`` the same Generator object is shared by calls that use that name), and
-``{"$callable": "lambda c: ..."}`` is a function evaluated with ``np`` and ``math`` in scope.
+Special argument forms:
+
+* ``{"$rng": seed}`` is ``numpy.random.default_rng(seed)``; with ``"$name"`` the same Generator
+  object is shared by the calls that use that name;
+* ``{"$callable": "lambda c: ..."}`` is a function of the grader's, evaluated with ``np`` and
+  ``math`` in scope;
+* ``{"$function": name}`` is the learner's function ``name`` itself;
+* ``{"$call": {"function": name, "args": [...]}, "index": i, "$name": key}`` is item ``i`` of what
+  the learner's ``name(*args)`` returns (the whole result without ``"index"``); with ``"$name"``
+  the call is made once and its result shared, so a backward pass can take the cache of the
+  learner's own forward pass, whatever its layout.
+
+A planned call may name a grader's ``"callable"`` instead of a ``"function"``, to drive the
+learner's functions in a way one call cannot (one example at a time, say).
 """
 import json
 import math
 import os
 import signal
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -119,21 +131,34 @@ def decode(data, depth=0):
     raise RecordError(f"unknown record tag {tag!r}")
 
 
-def _plan_argument(data, rngs):
-    """Decode one planned argument, building Generators and callables."""
+def _plan_argument(data, shared, namespace):
+    """Decode one planned argument, building Generators, callables and chained results.
+
+    ``shared`` holds the Generators and call results that carry a "$name"."""
     if isinstance(data, dict) and "$rng" in data:
         name = data.get("$name")
         if name is None:
             return np.random.default_rng(data["$rng"])
-        return rngs.setdefault(name, np.random.default_rng(data["$rng"]))
+        return shared.setdefault(("rng", name), np.random.default_rng(data["$rng"]))
     if isinstance(data, dict) and "$callable" in data:
         return eval(data["$callable"], {"np": np, "math": math})  # the grader's own code
+    if isinstance(data, dict) and "$function" in data:
+        return namespace[data["$function"]]
+    if isinstance(data, dict) and "$call" in data:
+        key = ("call", data.get("$name"))
+        if data.get("$name") is None or key not in shared:
+            inner = data["$call"]
+            result = namespace[inner["function"]](*[_plan_argument(a, shared, namespace) for a in inner["args"]])
+            if data.get("$name") is None:
+                return result if "index" not in data else result[data["index"]]
+            shared[key] = result
+        return shared[key] if "index" not in data else shared[key][data["index"]]
     if isinstance(data, list):
-        return [_plan_argument(v, rngs) for v in data]
+        return [_plan_argument(v, shared, namespace) for v in data]
     if isinstance(data, dict) and "$dict" in data:
-        return {decode(k): _plan_argument(v, rngs) for k, v in data["$dict"]}
+        return {decode(k): _plan_argument(v, shared, namespace) for k, v in data["$dict"]}
     if isinstance(data, dict) and "$tuple" in data:
-        return tuple(_plan_argument(v, rngs) for v in data["$tuple"])
+        return tuple(_plan_argument(v, shared, namespace) for v in data["$tuple"])
     return decode(data)
 
 
@@ -141,24 +166,30 @@ def _alarm(signum, frame):
     raise CallTimeout()
 
 
-def _run_call(call, namespace, rngs, timeout):
-    function = namespace.get(call["function"])
-    if not callable(function):
-        return {"missing": call["function"]}
-    args = [_plan_argument(a, rngs) for a in call.get("args", [])]
-    kwargs = {k: _plan_argument(v, rngs) for k, v in call.get("kwargs", {}).items()}
+def _run_call(call, namespace, shared, timeout):
+    needed = [call["function"]] if "function" in call else []
+    needed += [name for name in call.get("needs", []) if name not in needed]
+    missing = [name for name in needed if not callable(namespace.get(name))]
+    if missing:
+        return {"missing": missing[0]}
+    function = namespace[call["function"]] if "function" in call else eval(call["callable"], {"np": np, "math": math})
     record = {}
     start = time.perf_counter()
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
+    args = []
     try:
+        args = [_plan_argument(a, shared, namespace) for a in call.get("args", [])]
+        kwargs = {k: _plan_argument(v, shared, namespace) for k, v in call.get("kwargs", {}).items()}
         record["returned"] = encode(function(*args, **kwargs))
     except CallTimeout:
         record["timeout"] = timeout
     except Exception as error:  # noqa: BLE001 - the learner's exception is the finding
+        frames = traceback.extract_tb(error.__traceback__)
         record["raised"] = {"type": type(error).__name__,
                             "bases": [c.__name__ for c in type(error).__mro__],
-                            "message": str(error)[:500]}
+                            "message": str(error)[:500],
+                            "where": frames[-1].name if frames else ""}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -176,15 +207,16 @@ def record_for_grader(test_id, namespace):
     if not plan_path.exists():
         return
     plan = json.loads(plan_path.read_text())
-    rngs, timed_out = {}, set()
+    shared, timed_out = {}, set()
     records = {"calls": {}, "values": {}}
     for call in plan.get("calls", []):
-        if call["function"] in timed_out:  # one stuck call is enough: do not wait on the others
-            records["calls"][call["label"]] = {"skipped": call["function"]}
+        name = call.get("function", call["label"])
+        if name in timed_out:  # one stuck call is enough: do not wait on the others
+            records["calls"][call["label"]] = {"skipped": name}
             continue
-        records["calls"][call["label"]] = record = _run_call(call, namespace, rngs, plan.get("timeout", 10))
+        records["calls"][call["label"]] = record = _run_call(call, namespace, shared, plan.get("timeout", 10))
         if "timeout" in record:
-            timed_out.add(call["function"])
+            timed_out.add(name)
     for name in plan.get("values", []):
         records["values"][name] = {"returned": encode(namespace[name])} if name in namespace else {"missing": name}
     partial = Path(directory) / f"{test_id}.record.partial"

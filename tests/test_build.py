@@ -32,12 +32,15 @@ def test_rebuilding_changes_nothing(tmp_path):
 
 
 def solution_lines(source_nb):
-    """Substantial lines written between the solution markers of the source notebook."""
-    lines = []
+    """Substantial lines written between the solution markers of the source notebook, except
+    lines that the notebook's given code (outside the markers) contains too."""
+    lines, given = [], set()
     for cell in source_nb.cells:
         for block in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, re.S):
             lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 12]
-    return lines
+        outside = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", cell.source, flags=re.S)
+        given |= {line.strip() for line in outside.splitlines()}
+    return [line for line in lines if line not in given]
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

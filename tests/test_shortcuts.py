@@ -40,9 +40,11 @@ def test_a_library_used_by_another_function_does_not_count():
 
 @pytest.mark.parametrize("source", [
     "def softmax(Z):\n    T = np.exp(Z - Z.max(axis=0))\n    return T / T.sum(axis=0)",
+    'def f(Z):\n    """Learned scale and shift; see the gradient below."""\n    scale = 2.0\n    grad = scale * Z\n    return grad',
     "def grid_search(grid):\n    import itertools\n    return list(itertools.product(*grid.values()))",
     "%matplotlib inline\nx = 'a grid of parameters'",
     "this is not python (",
 ])
 def test_honest_code_is_not_flagged(source):
-    assert find_shortcut(source, [source], GRID + SOFTMAX, "softmax") is None
+    common_words = ("sklearn.preprocessing.scale", "jax.grad")
+    assert find_shortcut(source, [source], GRID + SOFTMAX + common_words, "softmax") is None

@@ -20,7 +20,14 @@ def shown_argument(data):
         return "rng"
     if isinstance(data, dict) and "$callable" in data:
         return "objective"
-    return repr(decode(data))
+    if isinstance(data, dict) and "$function" in data:
+        return data["$function"]
+    if isinstance(data, dict) and "$call" in data:
+        return "cache" if data.get("index") == 1 else f"{data['$call']['function']}(...)"
+    value = decode(data)
+    if isinstance(value, np.ndarray) and value.size > 6:
+        return f"<array {value.shape}>"
+    return repr(value)
 
 
 def call_text(function, args, kwargs=None):
@@ -51,12 +58,12 @@ class Records:
         """Return the decoded value the call ``label`` returned, or raise Failure saying why not."""
         record = self.raw["calls"].get(label)
         call = self.plan[label]
-        shown = call_text(call["function"], call["args"], call.get("kwargs"))
+        shown = self.shown(label)
         if record is None:
             raise Failure(f"{shown} was never run: the cell stopped before the grader could call it.")
         if "missing" in record:
             raise Failure(f"No function named {record['missing']} is defined. Keep the name and signature "
-                          f"given in the notebook (def {call['function']}(...)).")
+                          f"given in the notebook (def {record['missing']}(...)).")
         if "skipped" in record:
             raise Failure(f"{shown} was not run: an earlier call to {record['skipped']} did not return in time.")
         if "timeout" in record:
@@ -64,8 +71,9 @@ class Records:
         if "raised" in record:
             error = record["raised"]
             if error["type"] == "NotImplementedError":
-                raise Failure(f"{call['function']} is not implemented yet: {shown} still raises "
-                              "NotImplementedError. Replace the raise line with your code.")
+                where = error.get("where") or call.get("function", "")
+                raise Failure(f"{where} is not implemented yet: it still raises NotImplementedError "
+                              f"(seen while running {shown}). Replace the raise line with your code.")
             raise Failure(f"{shown} raised {error['type']}: {error['message']}")
         return decode(record["returned"])
 
@@ -83,6 +91,8 @@ class Records:
 
     def shown(self, label):
         call = self.plan[label]
+        if "function" not in call:
+            return call.get("shown", label)
         return call_text(call["function"], call["args"], call.get("kwargs"))
 
     def value(self, name):

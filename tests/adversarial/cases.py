@@ -159,4 +159,33 @@ SHORTCUTS = [
                      "    return model.coef_, model.intercept_[:, None], [1.0] * num_iterations"),
 ]
 
+def batch_norm_shortcut(function, code, also_fails=()):
+    """A batch_norm submission whose ``function`` calls a library that does the work; the tests
+    of functions that call it fail too when the shortcut does not give their answer."""
+    return Case(f"batch_norm shortcut in {function}", lambda: with_function(code, function, assignment="batch_norm"),
+                {f"test_{function}", *also_fails}, message={f"test_{function}": "earns no points"},
+                assignment="batch_norm")
+
+
+SHORTCUTS += [
+    # StandardScaler has no eps, so the cache it gives the backward pass is off too.
+    batch_norm_shortcut("batchnorm_forward", "def batchnorm_forward(Z, gamma, beta, eps=1e-5):\n"
+                                             "    from sklearn.preprocessing import StandardScaler\n"
+                                             "    Z_norm = StandardScaler().fit_transform(Z.T).T\n"
+                                             "    return gamma * Z_norm + beta, (Z_norm, gamma, np.sqrt(Z.var(1, keepdims=True) + eps))",
+                        also_fails={"test_batchnorm_backward"}),
+    batch_norm_shortcut("batchnorm_backward", "def batchnorm_backward(dZ_tilde, cache):\n    import tensorflow as tf\n"
+                                              "    raise NotImplementedError('would use tf.GradientTape here')",
+                        also_fails={"test_train_bn_network"}),
+    batch_norm_shortcut("update_running_stats", "def update_running_stats(running_mean, running_var, mu, var, momentum=0.9):\n"
+                                                "    import tensorflow as tf\n    ema = tf.train.ExponentialMovingAverage(momentum)\n"
+                                                "    return momentum * running_mean + (1 - momentum) * mu, momentum * running_var + (1 - momentum) * var"),
+    batch_norm_shortcut("batchnorm_inference", "def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5):\n"
+                                               "    import tensorflow as tf\n    return tf.nn.batch_normalization(Z, running_mean, running_var,"
+                                               " beta, gamma, eps).numpy()"),
+    batch_norm_shortcut("train_bn_network", "def train_bn_network(X, Y, layer_dims, learning_rate, num_epochs, batch_size, seed):\n"
+                                            "    from sklearn.neural_network import MLPClassifier\n"
+                                            "    raise NotImplementedError('MLPClassifier has no batch norm anyway')"),
+]
+
 CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS

@@ -1,0 +1,237 @@
+"""Hidden checks for ``batch_norm``: values against the float64 reference on fresh inputs (the
+backward pass takes the cache of the learner's own forward pass, whatever its layout), and the
+network graded on behaviour: accuracy, and a test mode that uses the running statistics."""
+import numpy as np
+
+from autograder.reference import batch_norm as ref
+from course_utils.data import flatten_and_scale, load_digits_dataset, one_hot
+from course_utils.grading import encode
+from . import Check
+from .judging import Failure, describe, expect_array
+
+RTOL, ATOL = 1e-7, 1e-10
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def arg(value):
+    return encode(value)
+
+
+def forward_cache(Z, gamma, beta, name):
+    """The cache of the learner's own batchnorm_forward(Z, gamma, beta), made once per name."""
+    return {"$call": {"function": "batchnorm_forward", "args": [arg(Z), arg(gamma), arg(beta)]}, "index": 1, "$name": name}
+
+
+def floats(value, what, shape):
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        value = value.astype(np.float64)
+    return expect_array(value, what, shape, "f")
+
+
+def differs(found, expected, rtol=RTOL, atol=ATOL):
+    return not np.allclose(found, expected, rtol=rtol, atol=atol)
+
+
+def first_difference(found, expected, what):
+    where = tuple(int(i) for i in np.argwhere(~np.isclose(found, expected, rtol=RTOL, atol=ATOL))[0])
+    return f"{what}: expected {expected[where]:.8g} at index {where}, found {found[where]:.8g}."
+
+
+# --- batchnorm_forward ----------------------------------------------------------------------
+Z = rng(1).normal(2, 3, (5, 16))
+GAMMA, BETA = rng(2).normal(1, 0.5, (5, 1)), rng(3).normal(0, 1, (5, 1))
+Z_PAIR = rng(4).normal(0, 1, (3, 2))
+
+
+def normalised(Z, eps=1e-5, ddof=0, axis=1, eps_inside=True):
+    mu, var = Z.mean(axis=axis, keepdims=True), Z.var(axis=axis, ddof=ddof, keepdims=True)
+    return (Z - mu) / (np.sqrt(var + eps) if eps_inside else np.sqrt(var) + eps)
+
+
+FORWARD_MISTAKES = [
+    (dict(ddof=1), "the variance uses 1/(m-1) (ddof=1). Batch norm uses the mini-batch's biased variance, "
+                   "(1/m) sum (z - mu)^2: np.var's default ddof=0."),
+    (dict(eps_inside=False), "eps is added outside the square root. Divide by sqrt(var + eps)."),
+    (dict(eps=0.0), "eps is missing: divide by sqrt(var + eps), which also keeps a unit with zero variance finite."),
+    (dict(axis=0), "the statistics are taken across units. Each unit (row) gets its own mean and variance over "
+                   "the m examples of the mini-batch: axis=1, keepdims=True, shapes (n_units, 1)."),
+]
+
+
+def judge_batchnorm_forward(records):
+    for label, (Zin, gamma, beta, eps) in FORWARD_CASES.items():
+        what = f"batchnorm_forward(Z, gamma, beta{', eps=0.01' if eps != 1e-5 else ''}) for Z of shape {Zin.shape}"
+        found = records.call(label)
+        if not (isinstance(found, tuple) and len(found) == 2):
+            raise Failure(f"{what}: expected a tuple (Z_tilde, cache), found {describe(found)}.")
+        Z_tilde = floats(found[0], f"Z_tilde from {what}", Zin.shape)
+        expected, _ = ref.batchnorm_forward(Zin, gamma, beta, eps)
+        if differs(Z_tilde, expected):
+            for variant, hint in FORWARD_MISTAKES:
+                if not differs(Z_tilde, gamma * normalised(Zin, **{"eps": eps, **variant}) + beta):
+                    raise Failure(f"{what}: {hint}")
+            raise Failure(first_difference(Z_tilde, expected, what))
+    if records.args_after("random")[0] != arg(Z):
+        raise Failure("batchnorm_forward changed its input Z in place. Compute on new arrays.")
+
+
+FORWARD_CASES = {"random": (Z, GAMMA, BETA, 1e-5), "two examples": (Z_PAIR, GAMMA[:3], BETA[:3], 1e-5),
+                 "eps": (Z, GAMMA, BETA, 0.01)}
+
+
+def forward_calls():
+    calls = []
+    for label, (Zin, gamma, beta, eps) in FORWARD_CASES.items():
+        call = {"label": label, "function": "batchnorm_forward", "args": [arg(Zin), arg(gamma), arg(beta)]}
+        if eps != 1e-5:
+            call["kwargs"] = {"eps": eps}
+        calls.append(call)
+    return {"calls": calls}
+
+
+# --- batchnorm_backward ---------------------------------------------------------------------
+DZ_TILDE = rng(5).normal(size=Z.shape)
+
+
+def judge_batchnorm_backward(records):
+    what = f"batchnorm_backward(dZ_tilde, cache) for Z of shape {Z.shape}"
+    found = records.call("backward")
+    if not (isinstance(found, tuple) and len(found) == 3):
+        raise Failure(f"{what}: expected a tuple (dZ, dgamma, dbeta), found {describe(found)}.")
+    n, m = Z.shape
+    dZ_exp, dgamma_exp, dbeta_exp = ref.batchnorm_backward(DZ_TILDE, ref.batchnorm_forward(Z, GAMMA, BETA)[1])
+    for name, value in (("dgamma", found[1]), ("dbeta", found[2])):
+        if isinstance(value, np.ndarray) and value.shape == (n, m):
+            raise Failure(f"{what}: {name} has shape {value.shape}; sum it over the m examples "
+                          f"(axis=1, keepdims=True) to get shape (n_units, 1) = {(n, 1)}.")
+    dgamma = floats(found[1], f"dgamma from {what}", (n, 1))
+    dbeta = floats(found[2], f"dbeta from {what}", (n, 1))
+    dZ = floats(found[0], f"dZ from {what}", (n, m))
+    if differs(dbeta, dbeta_exp):
+        raise Failure(first_difference(dbeta, dbeta_exp, f"dbeta from {what} (the sum of dZ_tilde over examples)"))
+    if differs(dgamma, dgamma_exp):
+        raise Failure(first_difference(dgamma, dgamma_exp, f"dgamma from {what} (the sum of dZ_tilde * Z_norm)"))
+    sigma = np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)
+    if not differs(dZ, GAMMA * DZ_TILDE / sigma):
+        raise Failure(f"{what}: dZ treats mu and var as constants (dZ = gamma * dZ_tilde / sigma). Both depend on "
+                      "every z of the mini-batch: include the paths through the mean and the variance.")
+    if differs(dZ, dZ_exp):
+        raise Failure(first_difference(dZ, dZ_exp, f"dZ from {what}"))
+    if records.args_after("backward")[0] != arg(DZ_TILDE):
+        raise Failure(f"{what}: dZ_tilde was changed in place. Compute on new arrays.")
+
+
+# --- update_running_stats -------------------------------------------------------------------
+RUN_MEAN, RUN_VAR = rng(6).normal(size=(4, 1)), rng(7).random((4, 1)) + 0.5
+MU, VAR = rng(8).normal(size=(4, 1)), rng(9).random((4, 1)) + 0.5
+
+
+def judge_update_running_stats(records):
+    for label, momentum in (("default", 0.9), ("momentum 0.8", 0.8)):
+        what = f"update_running_stats(running_mean, running_var, mu, var{', momentum=0.8' if momentum != 0.9 else ''})"
+        found = records.call(label)
+        if not (isinstance(found, tuple) and len(found) == 2):
+            raise Failure(f"{what}: expected a tuple (running_mean, running_var), found {describe(found)}.")
+        mean, var = (floats(v, what, (4, 1)) for v in found)
+        expected = ref.update_running_stats(RUN_MEAN, RUN_VAR, MU, VAR, momentum)
+        if not differs(mean, (1 - momentum) * RUN_MEAN + momentum * MU):
+            raise Failure(f"{what}: the momentum is reversed. The running average keeps momentum of the old value: "
+                          "momentum * running + (1 - momentum) * batch.")
+        if differs(mean, expected[0]) or differs(var, expected[1]):
+            raise Failure(f"{what}: expected momentum * running + (1 - momentum) * batch for both the mean and the variance.")
+        if records.args_after(label)[:2] != [arg(RUN_MEAN), arg(RUN_VAR)]:
+            raise Failure(f"{what}: the running statistics passed in were changed in place. Return new arrays.")
+
+
+# --- batchnorm_inference --------------------------------------------------------------------
+Z_TEST = rng(10).normal(1, 2, (4, 12))
+GAMMA4, BETA4 = GAMMA[:4], BETA[:4]
+
+
+def judge_batchnorm_inference(records):
+    for label, Zin in (("batch", Z_TEST), ("one example", Z_TEST[:, :1])):
+        what = f"batchnorm_inference(Z, gamma, beta, running_mean, running_var) for Z of shape {Zin.shape}"
+        found = floats(records.call(label), what, Zin.shape)
+        expected = ref.batchnorm_inference(Zin, GAMMA4, BETA4, RUN_MEAN, RUN_VAR)
+        own_stats = ref.batchnorm_forward(Zin, GAMMA4, BETA4)[0]
+        if differs(found, expected) and not differs(found, own_stats):
+            raise Failure(f"{what}: it normalises with the batch's own mean and variance. At test time use the "
+                          "running averages from training; a single example has no batch statistics to speak of.")
+        if differs(found, expected):
+            raise Failure(first_difference(found, expected, what))
+
+
+# --- the network ----------------------------------------------------------------------------
+_train_x, _train_y, _test_x, _test_y, _ = load_digits_dataset()
+X_TRAIN, Y_TRAIN = flatten_and_scale(_train_x), one_hot(_train_y, 6)
+X_TEST, LABELS_TEST = flatten_and_scale(_test_x), _test_y
+NETWORK = [X_TRAIN, Y_TRAIN, [64, 32, 16, 6], 0.1, 15, 64, 0]
+REQUIRED_ACCURACY = 0.9
+SINGLES = 30
+
+
+def network_calls():
+    trained = {"function": "train_bn_network", "args": [arg(a) for a in NETWORK]}
+    params = {"$call": trained, "index": 0, "$name": "trained"}
+    running = {"$call": trained, "index": 1, "$name": "trained"}
+    return {"calls": [
+        {"label": "train", **trained},
+        {"label": "test set", "function": "predict_bn_network", "args": [arg(X_TEST), params, running]},
+        {"label": "one at a time", "shown": "predict_bn_network on one test example at a time",
+         "callable": "lambda predict, X, params, running: np.array([np.ravel(predict(X[:, [k]], params, running))[0] "
+                     "for k in range(X.shape[1])])",
+         "needs": ["train_bn_network", "predict_bn_network"],
+         "args": [{"$function": "predict_bn_network"}, arg(X_TEST[:, :SINGLES]), params, running]},
+    ]}
+
+
+def judge_network(records):
+    what = "train_bn_network(X_train, Y_train, [64, 32, 16, 6], 0.1, 15, 64, seed=0) on the course's digits"
+    found = records.call("train")
+    if not (isinstance(found, tuple) and len(found) == 3):
+        raise Failure(f"{what}: expected a tuple (params, running, costs), found {describe(found)}.")
+    params, _, costs = found
+    if isinstance(params, dict) and any(f"b{l}" in params for l in (1, 2)):
+        raise Failure(f"{what}: the hidden layers have a bias b. Batch norm subtracts the mean, which cancels any b; "
+                      "its beta takes over that role, so LINEAR layers before BN have no b.")
+    costs = np.asarray(costs, dtype=np.float64) if isinstance(costs, list) else None
+    if costs is None or costs.ndim != 1 or costs.size != 15 or not np.all(np.isfinite(costs)):
+        raise Failure(f"{what}: expected costs to be a list of 15 finite numbers, one per epoch.")
+    if costs[-1] >= costs[0]:
+        raise Failure(f"{what}: the cost went from {costs[0]:.4g} to {costs[-1]:.4g}; it should fall.")
+    predictions = records.call("test set")
+    predictions = floats(predictions if not isinstance(predictions, list) else np.asarray(predictions),
+                         "predict_bn_network on the test set", LABELS_TEST.shape)
+    accuracy = float(np.mean(predictions == LABELS_TEST))
+    if accuracy < REQUIRED_ACCURACY:
+        raise Failure(f"{what}: the trained network classifies {accuracy:.0%} of the test set correctly; "
+                      f"at least {REQUIRED_ACCURACY:.0%} is expected.")
+    singles = floats(records.call("one at a time"), "predictions one example at a time", (SINGLES,))
+    if np.any(singles != predictions[:SINGLES]):
+        raise Failure("predict_bn_network gives other classes for one example at a time than for the whole test "
+                      "set. In test mode, normalise with the running averages, not the statistics of the batch you "
+                      "are given (a single example has variance 0).")
+
+
+CHECKS = [
+    Check("test_batchnorm_forward", forward_calls, judge_batchnorm_forward,
+          shortcuts=("tensorflow.nn.batch_normalization", "keras.layers.BatchNormalization",
+                     "sklearn.preprocessing.StandardScaler", "sklearn.preprocessing.scale", "scipy.stats.zscore")),
+    Check("test_batchnorm_backward", lambda: {"calls": [{"label": "backward", "function": "batchnorm_backward",
+                                                          "args": [arg(DZ_TILDE), forward_cache(Z, GAMMA, BETA, "bn")]}]},
+          judge_batchnorm_backward, shortcuts=("tensorflow.GradientTape", "jax.grad", "jax.vjp", "torch.autograd")),
+    Check("test_update_running_stats", lambda: {"calls": [
+        {"label": "default", "function": "update_running_stats", "args": [arg(a) for a in (RUN_MEAN, RUN_VAR, MU, VAR)]},
+        {"label": "momentum 0.8", "function": "update_running_stats", "args": [arg(a) for a in (RUN_MEAN, RUN_VAR, MU, VAR)],
+         "kwargs": {"momentum": 0.8}}]}, judge_update_running_stats,
+          shortcuts=("keras.layers.BatchNormalization", "tensorflow.train.ExponentialMovingAverage")),
+    Check("test_batchnorm_inference", lambda: {"calls": [
+        {"label": label, "function": "batchnorm_inference", "args": [arg(a) for a in (Zin, GAMMA4, BETA4, RUN_MEAN, RUN_VAR)]}
+        for label, Zin in (("batch", Z_TEST), ("one example", Z_TEST[:, :1]))]}, judge_batchnorm_inference,
+          shortcuts=("tensorflow.nn.batch_normalization", "keras.layers.BatchNormalization")),
+    Check("test_train_bn_network", network_calls, judge_network,
+          shortcuts=("keras.layers.BatchNormalization", "keras.Sequential", "sklearn.neural_network.MLPClassifier")),
+]

@@ -1,0 +1,12 @@
+"""dgamma and dbeta not summed over the examples.
+
+test: test_batchnorm_backward
+message: sum it over the m examples
+"""
+def batchnorm_backward(dZ_tilde, cache):
+    Z_norm, gamma, sigma = cache
+    m = dZ_tilde.shape[1]
+    dZ_norm = gamma * dZ_tilde
+    dZ = (m * dZ_norm - dZ_norm.sum(axis=1, keepdims=True)
+          - Z_norm * (dZ_norm * Z_norm).sum(axis=1, keepdims=True)) / (m * sigma)
+    return dZ, dZ_tilde * Z_norm, dZ_tilde
