@@ -16,14 +16,16 @@ HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "E
 
 def grader_lines():
     """Substantial lines of the reference implementations and the assignments' hidden checks,
-    except those the release notebooks show anyway (helper code a lesson prints in full)."""
-    lines, public = set(), ""
+    except those that are public anyway: in a release notebook (helper code a lesson prints in
+    full) or in course_utils (generic checking code the grader happens to share)."""
+    lines = set()
+    public = "".join(p.read_text() for p in (ROOT / "course_utils").glob("*.py"))
     for assignment in available_assignments():
         public += (ROOT / "release" / assignment / f"{assignment}.ipynb").read_text()
         for path in (ROOT / "autograder" / "reference" / f"{assignment}.py", ROOT / "autograder" / "checks" / f"{assignment}.py"):
             lines |= {line.strip() for line in path.read_text().splitlines()
                       if len(line.strip()) > 30 and not line.strip().startswith(("#", '"""', "import", "from", "def "))}
-    return {line for line in lines if json.dumps(line)[1:-1] not in public}
+    return {line for line in lines if line not in public and json.dumps(line)[1:-1] not in public}
 
 
 def without_solution_markers(nb):
@@ -43,6 +45,7 @@ def leaks(text, assignment, own_code=""):
 
 
 def test_bundle_holds_only_what_a_learner_needs(tmp_path):
+    """Also catches given code in one notebook that repeats another assignment's solution."""
     files = bundle(tmp_path / "bundle")
     names = {str(p.relative_to(tmp_path / "bundle")) for p in files}
     assert {"requirements.txt", "README.md", "datasets/digits.h5", "datasets/SHA256SUMS"} <= names

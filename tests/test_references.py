@@ -1,0 +1,44 @@
+"""The float64 references that the hidden checks compare against are themselves right: their
+gradients agree with centred finite differences to a relative error below 1e-7."""
+import numpy as np
+
+from autograder.reference import batch_norm as bn
+from autograder.reference import softmax as sm
+from course_utils.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
+from course_utils.seeding import make_rng
+
+
+def test_batchnorm_backward_matches_finite_differences():
+    rng = make_rng(0)
+    Z, gamma, beta = rng.normal(1, 2, (4, 9)), rng.normal(size=(4, 1)), rng.normal(size=(4, 1))
+    upstream = rng.normal(size=Z.shape)
+    dZ, dgamma, dbeta = bn.batchnorm_backward(upstream, bn.batchnorm_forward(Z, gamma, beta)[1])
+    assert rel_error(dZ, numerical_gradient_array(lambda z: bn.batchnorm_forward(z, gamma, beta)[0], Z.copy(), upstream)) < 1e-7
+    assert rel_error(dgamma, numerical_gradient_array(lambda g: bn.batchnorm_forward(Z, g, beta)[0], gamma.copy(), upstream)) < 1e-7
+    assert rel_error(dbeta, numerical_gradient_array(lambda b: bn.batchnorm_forward(Z, gamma, b)[0], beta.copy(), upstream)) < 1e-7
+
+
+def test_softmax_jacobian_and_backward_match_finite_differences():
+    rng = make_rng(1)
+    z = rng.normal(size=5)
+    numeric = np.array([numerical_gradient(lambda v: sm.softmax(v.reshape(-1, 1))[i, 0], z.copy()) for i in range(5)])
+    assert rel_error(sm.softmax_jacobian(z), numeric) < 1e-7
+    Z, Y = rng.normal(size=(4, 6)), sm.one_hot(rng.integers(0, 4, 6), 4)
+    summed_loss = lambda v: -np.sum(Y * np.log(sm.softmax(v)))  # noqa: E731
+    assert rel_error(sm.softmax_cross_entropy_backward(Z, Y), numerical_gradient(summed_loss, Z.copy())) < 1e-7
+
+
+def test_reference_softmax_is_stable_and_sigmoid_is_the_two_class_case():
+    Z = np.array([[1000.0, -1000.0], [999.0, -1001.0]])
+    assert np.all(np.isfinite(sm.softmax(Z))) and np.allclose(sm.softmax(Z).sum(axis=0), 1)
+    t = np.linspace(-50, 50, 11)
+    assert np.allclose(sm.sigmoid(t), sm.softmax(np.vstack([t, np.zeros_like(t)]))[0])
+
+
+def test_running_statistics_converge_to_the_population():
+    rng = make_rng(2)
+    mean, var = np.zeros((3, 1)), np.ones((3, 1))
+    for _ in range(200):
+        batch = rng.normal(4.0, 2.0, (3, 256))
+        mean, var = bn.update_running_stats(mean, var, batch.mean(axis=1, keepdims=True), batch.var(axis=1, keepdims=True))
+    assert np.allclose(mean, 4.0, atol=0.2) and np.allclose(var, 4.0, atol=0.5)
