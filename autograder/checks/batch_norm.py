@@ -7,7 +7,7 @@ from autograder.reference import batch_norm as ref
 from course_utils.data import flatten_and_scale, load_digits_dataset, one_hot
 from course_utils.grading import encode
 from . import Check
-from .judging import Failure, describe, expect_array
+from .judging import Failure, expect_float_array, expect_tuple
 
 RTOL, ATOL = 1e-7, 1e-10
 
@@ -23,12 +23,6 @@ def arg(value):
 def forward_cache(Z, gamma, beta, name):
     """The cache of the learner's own batchnorm_forward(Z, gamma, beta), made once per name."""
     return {"$call": {"function": "batchnorm_forward", "args": [arg(Z), arg(gamma), arg(beta)]}, "index": 1, "$name": name}
-
-
-def floats(value, what, shape):
-    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
-        value = value.astype(np.float64)
-    return expect_array(value, what, shape, "f")
 
 
 def differs(found, expected, rtol=RTOL, atol=ATOL):
@@ -64,10 +58,8 @@ FORWARD_MISTAKES = [
 def judge_batchnorm_forward(records):
     for label, (Zin, gamma, beta, eps) in FORWARD_CASES.items():
         what = f"batchnorm_forward(Z, gamma, beta{', eps=0.01' if eps != 1e-5 else ''}) for Z of shape {Zin.shape}"
-        found = records.call(label)
-        if not (isinstance(found, tuple) and len(found) == 2):
-            raise Failure(f"{what}: expected a tuple (Z_tilde, cache), found {describe(found)}.")
-        Z_tilde = floats(found[0], f"Z_tilde from {what}", Zin.shape)
+        found = expect_tuple(records.call(label), what, ("Z_tilde", "cache"))
+        Z_tilde = expect_float_array(found[0], f"Z_tilde from {what}", Zin.shape)
         expected, _ = ref.batchnorm_forward(Zin, gamma, beta, eps)
         if differs(Z_tilde, expected):
             for variant, hint in FORWARD_MISTAKES:
@@ -98,18 +90,16 @@ DZ_TILDE = rng(5).normal(size=Z.shape)
 
 def judge_batchnorm_backward(records):
     what = f"batchnorm_backward(dZ_tilde, cache) for Z of shape {Z.shape}"
-    found = records.call("backward")
-    if not (isinstance(found, tuple) and len(found) == 3):
-        raise Failure(f"{what}: expected a tuple (dZ, dgamma, dbeta), found {describe(found)}.")
+    found = expect_tuple(records.call("backward"), what, ("dZ", "dgamma", "dbeta"))
     n, m = Z.shape
     dZ_exp, dgamma_exp, dbeta_exp = ref.batchnorm_backward(DZ_TILDE, ref.batchnorm_forward(Z, GAMMA, BETA)[1])
     for name, value in (("dgamma", found[1]), ("dbeta", found[2])):
         if isinstance(value, np.ndarray) and value.shape == (n, m):
             raise Failure(f"{what}: {name} has shape {value.shape}; sum it over the m examples "
                           f"(axis=1, keepdims=True) to get shape (n_units, 1) = {(n, 1)}.")
-    dgamma = floats(found[1], f"dgamma from {what}", (n, 1))
-    dbeta = floats(found[2], f"dbeta from {what}", (n, 1))
-    dZ = floats(found[0], f"dZ from {what}", (n, m))
+    dgamma = expect_float_array(found[1], f"dgamma from {what}", (n, 1))
+    dbeta = expect_float_array(found[2], f"dbeta from {what}", (n, 1))
+    dZ = expect_float_array(found[0], f"dZ from {what}", (n, m))
     if differs(dbeta, dbeta_exp):
         raise Failure(first_difference(dbeta, dbeta_exp, f"dbeta from {what} (the sum of dZ_tilde over examples)"))
     if differs(dgamma, dgamma_exp):
@@ -132,10 +122,8 @@ MU, VAR = rng(8).normal(size=(4, 1)), rng(9).random((4, 1)) + 0.5
 def judge_update_running_stats(records):
     for label, momentum in (("default", 0.9), ("momentum 0.8", 0.8)):
         what = f"update_running_stats(running_mean, running_var, mu, var{', momentum=0.8' if momentum != 0.9 else ''})"
-        found = records.call(label)
-        if not (isinstance(found, tuple) and len(found) == 2):
-            raise Failure(f"{what}: expected a tuple (running_mean, running_var), found {describe(found)}.")
-        mean, var = (floats(v, what, (4, 1)) for v in found)
+        found = expect_tuple(records.call(label), what, ("running_mean", "running_var"))
+        mean, var = (expect_float_array(v, what, (4, 1)) for v in found)
         expected = ref.update_running_stats(RUN_MEAN, RUN_VAR, MU, VAR, momentum)
         if not differs(mean, (1 - momentum) * RUN_MEAN + momentum * MU):
             raise Failure(f"{what}: the momentum is reversed. The running average keeps momentum of the old value: "
@@ -154,7 +142,7 @@ GAMMA4, BETA4 = GAMMA[:4], BETA[:4]
 def judge_batchnorm_inference(records):
     for label, Zin in (("batch", Z_TEST), ("one example", Z_TEST[:, :1])):
         what = f"batchnorm_inference(Z, gamma, beta, running_mean, running_var) for Z of shape {Zin.shape}"
-        found = floats(records.call(label), what, Zin.shape)
+        found = expect_float_array(records.call(label), what, Zin.shape)
         expected = ref.batchnorm_inference(Zin, GAMMA4, BETA4, RUN_MEAN, RUN_VAR)
         own_stats = ref.batchnorm_forward(Zin, GAMMA4, BETA4)[0]
         if differs(found, expected) and not differs(found, own_stats):
@@ -190,10 +178,7 @@ def network_calls():
 
 def judge_network(records):
     what = "train_bn_network(X_train, Y_train, [64, 32, 16, 6], 0.1, 15, 64, seed=0) on the course's digits"
-    found = records.call("train")
-    if not (isinstance(found, tuple) and len(found) == 3):
-        raise Failure(f"{what}: expected a tuple (params, running, costs), found {describe(found)}.")
-    params, _, costs = found
+    params, _, costs = expect_tuple(records.call("train"), what, ("params", "running", "costs"))
     if isinstance(params, dict) and any(f"b{l}" in params for l in (1, 2)):
         raise Failure(f"{what}: the hidden layers have a bias b. Batch norm subtracts the mean, which cancels any b; "
                       "its beta takes over that role, so LINEAR layers before BN have no b.")
@@ -203,13 +188,13 @@ def judge_network(records):
     if costs[-1] >= costs[0]:
         raise Failure(f"{what}: the cost went from {costs[0]:.4g} to {costs[-1]:.4g}; it should fall.")
     predictions = records.call("test set")
-    predictions = floats(predictions if not isinstance(predictions, list) else np.asarray(predictions),
+    predictions = expect_float_array(predictions if not isinstance(predictions, list) else np.asarray(predictions),
                          "predict_bn_network on the test set", LABELS_TEST.shape)
     accuracy = float(np.mean(predictions == LABELS_TEST))
     if accuracy < REQUIRED_ACCURACY:
         raise Failure(f"{what}: the trained network classifies {accuracy:.0%} of the test set correctly; "
                       f"at least {REQUIRED_ACCURACY:.0%} is expected.")
-    singles = floats(records.call("one at a time"), "predictions one example at a time", (SINGLES,))
+    singles = expect_float_array(records.call("one at a time"), "predictions one example at a time", (SINGLES,))
     if np.any(singles != predictions[:SINGLES]):
         raise Failure("predict_bn_network gives other classes for one example at a time than for the whole test "
                       "set. In test mode, normalise with the running averages, not the statistics of the batch you "

@@ -117,6 +117,20 @@ def expect_array(value, what, shape, kind):
     return value
 
 
+def expect_float_array(value, what, shape):
+    """An int or float numpy array of ``shape``, returned as float64; Failure otherwise."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        value = value.astype(np.float64)
+    return expect_array(value, what, shape, "f")
+
+
+def expect_tuple(value, what, parts):
+    """A tuple of ``len(parts)`` items; Failure naming the parts otherwise."""
+    if not (isinstance(value, tuple) and len(value) == len(parts)):
+        raise Failure(f"{what}: expected a tuple ({', '.join(parts)}), found {describe(value)}.")
+    return value
+
+
 def ks_distance(u):
     """Kolmogorov-Smirnov distance between the samples u (1-D) and the uniform law on [0, 1]."""
     u = np.sort(np.asarray(u, dtype=np.float64))

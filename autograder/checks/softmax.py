@@ -6,7 +6,7 @@ import numpy as np
 from autograder.reference import softmax as ref
 from course_utils.grading import encode
 from . import Check
-from .judging import Failure, describe, expect_array
+from .judging import Failure, describe, expect_float_array, expect_tuple
 
 RTOL, ATOL = 1e-7, 1e-12
 
@@ -28,13 +28,6 @@ def close(found, expected, what, rtol=RTOL, atol=ATOL, hint=""):
                       f"({int(bad.sum())} of {bad.size} entries differ).{' ' + hint if hint else ''}")
 
 
-def numeric(value, what, shape):
-    """A float or int array of ``shape`` (either dtype kind is accepted)."""
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        value = value.astype(np.float64)
-    return expect_array(value, what, shape, "f")
-
-
 # --- softmax --------------------------------------------------------------------------------
 Z_RANDOM = rng(1).normal(0, 3, (5, 40))
 Z_LARGE = rng(2).normal(0, 3, (4, 6)) + np.array([[1000.0], [999.0], [-1000.0], [998.0]])
@@ -43,7 +36,7 @@ Z_LARGE = rng(2).normal(0, 3, (4, 6)) + np.array([[1000.0], [999.0], [-1000.0], 
 def judge_softmax(records):
     for label, Z in (("random", Z_RANDOM), ("large logits", Z_LARGE), ("one column", Z_RANDOM[:, :1])):
         what = f"softmax(Z) for Z of shape {Z.shape}" + (" with logits near 1000" if label == "large logits" else "")
-        found = numeric(records.call(label), what, Z.shape)
+        found = expect_float_array(records.call(label), what, Z.shape)
         if not np.all(np.isfinite(found)):
             raise Failure(f"{what}: found inf or nan. exp(1000) overflows: subtract each column's maximum "
                           "from Z before exponentiating (it does not change the result).")
@@ -68,7 +61,7 @@ def judge_hardmax(records):
     if isinstance(found, np.ndarray) and found.shape == (Z_HARD.shape[1],):
         raise Failure(f"{what}: found an array of shape {found.shape}, the indices of the maxima. Return the "
                       f"one-hot matrix of shape (C, m) = {Z_HARD.shape}, with a 1 where each column is largest.")
-    close(numeric(found, what, Z_HARD.shape), ref.hardmax(Z_HARD), what)
+    close(expect_float_array(found, what, Z_HARD.shape), ref.hardmax(Z_HARD), what)
 
 
 # --- one_hot --------------------------------------------------------------------------------
@@ -83,7 +76,7 @@ def judge_one_hot(records):
         if isinstance(found, np.ndarray) and found.shape == (labels.size, C):
             raise Failure(f"{what}: expected shape (C, m) = {(C, labels.size)}, found {found.shape}: "
                           "the matrix is transposed. Classes go down the rows, one column per example.")
-        close(numeric(found, what, (C, labels.size)), ref.one_hot(labels, C), what)
+        close(expect_float_array(found, what, (C, labels.size)), ref.one_hot(labels, C), what)
 
 
 # --- cross_entropy_cost ---------------------------------------------------------------------
@@ -132,7 +125,7 @@ def judge_softmax_jacobian(records):
     s = ref.softmax(Z_COLUMN.reshape(-1, 1)).ravel()
     for label, shape in (("flat", (5,)), ("column", (5, 1))):
         what = f"softmax_jacobian(z) for z of shape {shape}"
-        found = numeric(records.call(label), what, (5, 5))
+        found = expect_float_array(records.call(label), what, (5, 5))
         if np.allclose(found, -np.outer(s, s)):
             raise Failure(f"{what}: the diagonal term is missing. The derivative of s_i with respect to z_i is "
                           "s_i (1 - s_i), so J = diag(s) - s s^T.")
@@ -146,7 +139,7 @@ Y_BACK = ref.one_hot(rng(10).integers(0, 4, 20), 4)
 
 def judge_softmax_cross_entropy_backward(records):
     what = f"softmax_cross_entropy_backward(Z, Y) for Z of shape {Z_BACK.shape}"
-    found = numeric(records.call("random"), what, Z_BACK.shape)
+    found = expect_float_array(records.call("random"), what, Z_BACK.shape)
     expected = ref.softmax_cross_entropy_backward(Z_BACK, Y_BACK)
     m = Z_BACK.shape[1]
     if np.allclose(found * m, expected):
@@ -161,7 +154,7 @@ T_VALUES = np.concatenate([np.linspace(-1000, 1000, 21), rng(11).normal(0, 4, 30
 
 def judge_sigmoid(records):
     what = "sigmoid(t)"
-    found = numeric(records.call("values"), what, T_VALUES.shape)
+    found = expect_float_array(records.call("values"), what, T_VALUES.shape)
     if not np.all(np.isfinite(found)):
         raise Failure(f"{what}: found inf or nan for large |t|. Write it as 1 / (1 + exp(-t)), or split positive "
                       "and negative t so that exp never overflows.")
@@ -183,7 +176,7 @@ def judge_predict(records):
     found = records.call("random")
     if isinstance(found, np.ndarray) and found.shape == (4, 50):
         raise Failure(f"{what}: found a (4, 50) matrix. Return the class index of each example, shape (m,) = (50,).")
-    found = numeric(found, what, (50,))
+    found = expect_float_array(found, what, (50,))
     expected = ref.predict(W_PRED, B_PRED, X_PRED)
     wrong = int((found != expected).sum())
     if wrong:
@@ -200,12 +193,10 @@ REQUIRED_ACCURACY = 0.9
 
 def judge_train_softmax_regression(records):
     what = "train_softmax_regression(X, Y, 0.5, 300, seed=3) on 4 classes of 2-D points"
-    found = records.call("train")
-    if not (isinstance(found, tuple) and len(found) == 3):
-        raise Failure(f"{what}: expected a tuple (W, b, costs), found {describe(found)}.")
+    found = expect_tuple(records.call("train"), what, ("W", "b", "costs"))
     W, b, costs = found
-    W = numeric(W, f"W from {what}", (4, 2))
-    b = numeric(b, f"b from {what}", (4, 1))
+    W = expect_float_array(W, f"W from {what}", (4, 2))
+    b = expect_float_array(b, f"b from {what}", (4, 1))
     costs = np.asarray(costs, dtype=np.float64) if isinstance(costs, list) else None
     if costs is None or costs.shape != (300,) or not np.all(np.isfinite(costs)):
         raise Failure(f"{what}: expected costs to be a list of 300 finite numbers, one per iteration.")
