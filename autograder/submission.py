@@ -1,9 +1,11 @@
 """Reading a submitted notebook, with one-line errors for input that cannot be graded."""
 import json
 import logging
+import warnings
 from pathlib import Path
 
 import nbformat
+from nbformat.warnings import DuplicateCellId
 from .course import ROOT, BadInput, available_assignments
 
 logging.getLogger("nbformat").setLevel(logging.CRITICAL)
@@ -17,8 +19,11 @@ def read_notebook(path):
     if path.stat().st_size == 0:
         raise BadInput(f"{path} is empty, not a Jupyter notebook")
     try:
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():
+            # nbformat renames duplicated cell ids (a copied cell) and says so; that repair is wanted.
+            warnings.simplefilter("ignore", DuplicateCellId)
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
         return nb
     except UnicodeDecodeError:
         raise BadInput(f"{path} is not UTF-8 text, so it is not a Jupyter notebook") from None
