@@ -1,7 +1,7 @@
 """Build: regenerate release/ and the course gradebook from source/ with nbgrader."""
 import nbformat
 
-from .course import ROOT, available_assignments, course_config, gradebook_path, nbgrader_api
+from .course import ROOT, available_assignments, course_config, gradebook_path, nbgrader_api, nbgrader_failure
 
 
 class BuildError(Exception):
@@ -18,7 +18,7 @@ def build(root=ROOT):
     for name in available_assignments(root):
         result = api.generate_assignment(name, force=True)
         if not result["success"]:
-            raise BuildError(f"nbgrader could not generate {name}: {result.get('error', '').strip().splitlines()[-1:]}")
+            raise BuildError(f"nbgrader could not generate {name}: {nbgrader_failure(result)}")
         path = root / "release" / name / f"{name}.ipynb"
         _normalise(path)
         released.append(path)

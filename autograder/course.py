@@ -1,5 +1,6 @@
 """Where the course lives on disk, its nbgrader configuration, and the nbgrader API over it."""
 import logging
+import re
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
@@ -41,6 +42,14 @@ def nbgrader_api(root, config):
     api = NbGraderAPI(coursedir=coursedir, config=config)
     api.log.setLevel(logging.ERROR)
     return api
+
+
+def nbgrader_failure(outcome):
+    """The root exception in the log of a failed NbGraderAPI call, in one line."""
+    text = "\n".join(filter(None, (outcome.get("log"), outcome.get("error"))))
+    causes = [line.strip() for line in text.splitlines()
+              if re.match(r"\s*[\w.]+(Error|Exception|Unavailable|Fault): ", line) and "NbGraderException" not in line]
+    return causes[-1] if causes else "no details in nbgrader's log"
 
 
 def gradebook_path(root=ROOT):

@@ -18,7 +18,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from . import report
 from .build import is_stale
 from .check import JudgeTestCells
-from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api
+from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api, nbgrader_failure
 from .execute import SandboxedExecute
 from .repair import RepairStructure
 from .submission import check_belongs, read_notebook
@@ -69,14 +69,14 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None, 
         nbformat.write(nb, submitted)
         outcome = api.autograde(assignment, STUDENT)
         if not outcome["success"]:
-            raise GraderFault(f"nbgrader could not autograde {notebook}: {_last_line(outcome)}")
+            raise GraderFault(f"nbgrader could not autograde {notebook}: {nbgrader_failure(outcome)}")
         judged = workspace / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
         data = report.results(f"sqlite:///{workspace / 'gradebook.db'}", assignment, STUDENT, judged,
                               time.monotonic() - started)
         if feedback_path:
             outcome = api.generate_feedback(assignment, STUDENT)
             if not outcome["success"]:
-                raise GraderFault(f"nbgrader could not write feedback: {_last_line(outcome)}")
+                raise GraderFault(f"nbgrader could not write feedback: {nbgrader_failure(outcome)}")
             Path(feedback_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(workspace / "feedback" / STUDENT / assignment / f"{assignment}.html", feedback_path)
     if results_path:
@@ -92,9 +92,4 @@ def prepare_gradebook(api, workspace, assignment):
     shutil.copytree(ROOT / "source" / assignment, workspace / "source" / assignment)
     outcome = api.generate_assignment(assignment, force=True)
     if not outcome["success"]:
-        raise GraderFault(f"nbgrader could not generate {assignment}: {_last_line(outcome)}")
-
-
-def _last_line(outcome):
-    text = (outcome.get("error") or outcome.get("log") or "no details").strip().splitlines()
-    return text[-1] if text else "no details"
+        raise GraderFault(f"nbgrader could not generate {assignment}: {nbgrader_failure(outcome)}")

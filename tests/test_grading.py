@@ -125,6 +125,15 @@ def test_bad_input_gets_one_line_and_exit_2(built, tmp_path, content, message):
     assert not (tmp_path / "r.json").exists()
 
 
+def test_missing_sandbox_is_a_clear_grader_fault(built, tmp_path, monkeypatch, capsys):
+    import autograder.sandbox
+    from autograder.cli import main
+    monkeypatch.setattr(autograder.sandbox.shutil, "which", lambda name: None)
+    release = ROOT / "release" / "hyperparameter_search" / "hyperparameter_search.ipynb"
+    assert main(["grade", str(release), "--assignment", "hyperparameter_search", "--results", str(tmp_path / "r.json")]) == 1
+    assert "bubblewrap (bwrap) is not installed" in capsys.readouterr().err
+
+
 def test_unknown_assignment_gets_exit_2(built, tmp_path):
     release = ROOT / "release" / "hyperparameter_search" / "hyperparameter_search.ipynb"
     done = run_cli("grade", str(release), "--assignment", "no_such_thing", "--results", str(tmp_path / "r.json"))
