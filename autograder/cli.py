@@ -48,6 +48,8 @@ def limit_overrides(args):
                 overrides[name] = parse_size(value) if kind == "size" else kind(value)
             except ValueError as error:
                 raise BadInput(f"--{name.replace('_', '-')}: {error}") from None
+            if not overrides[name] > 0:  # also rejects nan
+                raise BadInput(f"--{name.replace('_', '-')}: must be a positive number, got {value}")
     return overrides
 
 

@@ -36,16 +36,18 @@ class SandboxedExecute(NbGraderPreprocessor):
         if result.notebook is not None:
             copy_outputs(result.notebook, nb)
         events = [e for e in result.events or [] if _valid_event(e, len(nb.cells))]
+        texts = {}
         for event in events:
-            nb.cells[event["cell"]].setdefault("outputs", []).append(limit_output(event, nb, limits, result))
+            texts[event["cell"]] = text = describe_event(event, nb, limits, result)
+            nb.cells[event["cell"]].setdefault("outputs", []).append(nbformat.v4.new_output(
+                "error", ename=LIMIT_ERROR, evalue=text, traceback=[f"{LIMIT_ERROR}: {text}"]))
         if result.failure and nb.cells:
             first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
             if first_code is not None:
                 first_code.outputs.append(nbformat.v4.new_output(
                     "error", ename=LIMIT_ERROR, evalue=f"Grading stopped: {result.failure}.",
                     traceback=[f"{LIMIT_ERROR}: grading stopped: {result.failure}."]))
-        resources["autograder"] = {"records": result.records or {}, "events": events, "failure": result.failure,
-                                   "limit_texts": {e["cell"]: describe_event(e, nb, limits, result) for e in events}}
+        resources["autograder"] = {"records": result.records or {}, "failure": result.failure, "limit_texts": texts}
         return nb, resources
 
 
@@ -112,9 +114,6 @@ def describe_event(event, nb, limits, result):
         return f"{where} printed more than {limits.max_cell_output_bytes:,} bytes; the rest of its output was dropped."
     if kind == "not_run":
         return f"{where} did not run: the notebook as a whole ran past its {limits.notebook_timeout:g} s time limit."
-    return f"{where} did not run: no new kernel could be started."
+    detail = f" ({event['detail'][:120]})" if isinstance(event.get("detail"), str) else ""
+    return f"{where} did not run: no new kernel could be started{detail}."
 
-
-def limit_output(event, nb, limits, result):
-    text = describe_event(event, nb, limits, result)
-    return nbformat.v4.new_output("error", ename=LIMIT_ERROR, evalue=text, traceback=[f"{LIMIT_ERROR}: {text}"])

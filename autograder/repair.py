@@ -18,6 +18,8 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .submission import grade_id
+
 
 def expected_metadata(resources):
     """{grade_id: nbgrader metadata} of every graded cell, in the gradebook's terms, and the test ids."""
@@ -49,15 +51,14 @@ class RepairStructure(NbGraderPreprocessor):
         expected, tests = expected_metadata(resources)
         seen = set()
         for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader")
-            if meta is None:
+            if "nbgrader" not in cell.get("metadata", {}):
                 continue
-            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-            if grade_id not in expected or grade_id in seen:
+            cell_id = grade_id(cell)
+            if cell_id not in expected or cell_id in seen:
                 del cell.metadata["nbgrader"]
                 continue
-            seen.add(grade_id)
-            cell.metadata["nbgrader"] = dict(expected[grade_id])
+            seen.add(cell_id)
+            cell.metadata["nbgrader"] = dict(expected[cell_id])
         taken = {cell.get("id") for cell in nb.cells}
         for test_id in sorted(tests - seen):
             cell = missing_test_cell(expected[test_id], f"{test_id}-restored" if test_id in taken else test_id)
@@ -68,7 +69,7 @@ class RepairStructure(NbGraderPreprocessor):
     def _position(nb, test_id):
         function = test_id.removeprefix("test_")
         for index, cell in enumerate(nb.cells):
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == function:
+            if grade_id(cell) == function:
                 return index + 1
         return len(nb.cells)
 

@@ -8,7 +8,8 @@ and the learner's kernel runs as an unprivileged uid of its own, drawn for each 
 sandbox also gets one memory and one process budget, which a fork bomb cannot multiply.
 
 The runner inside (``sandbox_runner.py``) sends back one JSON payload through a pipe; this side
-reads at most ``max_output`` bytes of it and kills the sandbox after ``notebook_timeout``.
+reads at most twice ``max_output`` bytes of it (the notebook's output plus the records) and kills
+the sandbox after ``notebook_timeout`` and a start-up allowance.
 """
 import json
 import os
@@ -90,7 +91,7 @@ def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
     """The command that runs the runner on ``input_dir`` inside the sandbox."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for hidden in (*HIDDEN, str(ROOT)):
+    for hidden in (*HIDDEN, tempfile.gettempdir(), str(ROOT)):
         if Path(hidden).is_dir():
             args += ["--perms", "0755", "--tmpfs", hidden]
     args += ["--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
@@ -220,8 +221,9 @@ def run_notebook(nb, plans, limits):
                 bwrap_command(input_dir, limits, write_end, fresh_uid()), pass_fds=(write_end,), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                 preexec_fn=budget.enter)
-        except OSError as error:
+        except (OSError, subprocess.SubprocessError) as error:
             budget.close()
+            os.close(read_end)
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from None
         finally:
             os.close(write_end)
@@ -231,15 +233,17 @@ def run_notebook(nb, plans, limits):
         for reader in readers:
             reader.start()
         try:
-            process.wait(timeout=limits.notebook_timeout + START_UP_SECONDS)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_group(process)
-        for reader in readers:
-            reader.join()
-        exhausted = budget.memory_exhausted()
-        budget.close()
+            try:
+                process.wait(timeout=limits.notebook_timeout + START_UP_SECONDS)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            _kill_group(process)
+            for reader in readers:
+                reader.join()
+            exhausted = budget.memory_exhausted()
+        finally:
+            budget.close()
     return _parse(payload, stderr, timed_out, limits, exhausted)
 
 

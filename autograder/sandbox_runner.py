@@ -2,6 +2,7 @@
 
     python sandbox_runner.py NOTEBOOK --payload-fd FD --plans DIR --probe-dir DIR --cell-timeout S
                              --notebook-timeout S --max-cell-output BYTES --max-output BYTES
+                             --kernel-uid UID --kernel-processes N
 
 It writes one JSON document to file descriptor FD and exits:
 
@@ -65,7 +66,11 @@ class CappedClient(NotebookClient):
         self.max_cell_output, self.max_output = max_cell_output, max_output
         self.cell_bytes, self.total_bytes, self.truncated = {}, 0, set()
 
+    replaying = False  # replayed cells already had their output counted
+
     def output(self, outs, msg, display_id, cell_index):
+        if self.replaying:
+            return super().output(outs, msg, display_id, cell_index)
         size = len(json.dumps(msg.get("content", {})))
         self.cell_bytes[cell_index] = self.cell_bytes.get(cell_index, 0) + size
         self.total_bytes += size
@@ -181,8 +186,13 @@ async def execute_until_restart(client, nb, code, position, survivors, events, d
     """Start a kernel, replay the survivors, and run cells from ``position`` until one needs a
     restart or all have run; return the position to continue from."""
     async with client.async_setup_kernel():
+        client.replaying = True
         for index in survivors:  # after a restart: rebuild the state the later cells need
-            await run_cell(client, copy.deepcopy(nb.cells[index]), index, args.cell_timeout)
+            left = deadline - time.monotonic()
+            if left <= 1:
+                break
+            await run_cell(client, copy.deepcopy(nb.cells[index]), index, min(args.cell_timeout, left))
+        client.replaying = False
         while position < len(code):
             index = code[position]
             position += 1

@@ -35,14 +35,16 @@ def read_notebook(path):
         raise BadInput(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:80]})") from None
 
 
+def grade_id(cell):
+    """A cell's nbgrader grade_id, or None when it has none or its metadata is malformed."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    value = meta.get("grade_id") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def graded_cell_ids(nb):
     """The nbgrader grade_ids a notebook carries."""
-    ids = set()
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if isinstance(grade_id, str):
-            ids.add(grade_id)
-    return ids
+    return {grade_id(cell) for cell in nb.cells} - {None}
 
 
 def cell_ids_by_assignment():

@@ -13,8 +13,7 @@ A plan looks like::
 
     {"timeout": 10,
      "calls":  [{"label": "log", "function": "sample_log_uniform",
-                 "args": [0.0001, 1.0, 5000, {"$rng": 1}], "kwargs": {}}],
-     "values": ["hyperparameter_tiers"]}
+                 "args": [0.0001, 1.0, 5000, {"$rng": 1}], "kwargs": {}}]}
 
 Special argument forms:
 
@@ -110,14 +109,20 @@ def decode(data, depth=0):
         if body.get("dtype") not in _DTYPES:
             raise RecordError("array with an unexpected dtype")
         shape = tuple(int(n) for n in body["shape"])
-        flat = np.array(body["data"], dtype=body["dtype"])
+        try:
+            flat = np.array(body["data"], dtype=body["dtype"])
+        except (OverflowError, TypeError, ValueError):
+            raise RecordError("array data that does not fit its dtype") from None
         if flat.ndim != 1 or flat.size != math.prod(shape):
             raise RecordError("array data does not match its shape")
         return flat.reshape(shape)
     if tag == "$npscalar":
         if body.get("dtype") not in _DTYPES:
             raise RecordError("scalar with an unexpected dtype")
-        return np.array(body["value"], dtype=body["dtype"])[()]
+        try:
+            return np.array(body["value"], dtype=body["dtype"])[()]
+        except (OverflowError, TypeError, ValueError):
+            raise RecordError("a scalar that does not fit its dtype") from None
     if tag == "$tuple":
         return tuple(decode(v, depth + 1) for v in body)
     if tag == "$dict":
@@ -208,7 +213,7 @@ def record_for_grader(test_id, namespace):
         return
     plan = json.loads(plan_path.read_text())
     shared, timed_out = {}, set()
-    records = {"calls": {}, "values": {}}
+    records = {"calls": {}}
     for call in plan.get("calls", []):
         name = call.get("function", call["label"])
         if name in timed_out:  # one stuck call is enough: do not wait on the others
@@ -217,11 +222,14 @@ def record_for_grader(test_id, namespace):
         records["calls"][call["label"]] = record = _run_call(call, namespace, shared, plan.get("timeout", 10))
         if "timeout" in record:
             timed_out.add(name)
-    for name in plan.get("values", []):
-        records["values"][name] = {"returned": encode(namespace[name])} if name in namespace else {"missing": name}
-    partial = Path(directory) / f"{test_id}.record.partial"
+        _save(records, Path(directory), test_id)  # after every call: a later stuck one loses nothing
+    _save(records, Path(directory), test_id)
+
+
+def _save(records, directory, test_id):
+    partial = directory / f"{test_id}.record.partial"
     partial.write_text(json.dumps(records))
-    partial.replace(Path(directory) / f"{test_id}.record.json")
+    partial.replace(directory / f"{test_id}.record.json")
 
 
 def record_missing_for_grader(namespace):

@@ -125,6 +125,21 @@ def test_bad_input_gets_one_line_and_exit_2(built, tmp_path, content, message):
     assert not (tmp_path / "r.json").exists()
 
 
+@pytest.mark.parametrize("meta", ["oops", {"grade_id": ["a", "b"]}, {"grade_id": 3, "grade": "yes"}])
+def test_malformed_nbgrader_metadata_is_graded_not_a_crash(grade, meta):
+    nb = notebook("source", "hyperparameter_search")
+    nb.cells[0].metadata["nbgrader"] = meta
+    results = grade(nb, "hyperparameter_search")
+    assert results["score"] == results["extra_data"]["max_score"]
+
+
+@pytest.mark.parametrize("flag", ["--cell-timeout=0", "--call-timeout=-1", "--memory=nan", "--processes=0"])
+def test_limits_must_be_positive(built, tmp_path, flag):
+    release = ROOT / "release" / "hyperparameter_search" / "hyperparameter_search.ipynb"
+    done = run_cli("grade", str(release), "--assignment", "hyperparameter_search", "--results", str(tmp_path / "r.json"), flag)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
 def test_missing_sandbox_is_a_clear_grader_fault(built, tmp_path, monkeypatch, capsys):
     import autograder.sandbox
     from autograder.cli import main

@@ -48,3 +48,13 @@ def test_a_library_used_by_another_function_does_not_count():
 def test_honest_code_is_not_flagged(source):
     common_words = ("sklearn.preprocessing.scale", "jax.grad")
     assert find_shortcut(source, [source], GRID + SOFTMAX + common_words, "softmax") is None
+
+
+def test_a_redefinition_in_another_cell_is_scanned_too(built):
+    from autograder.check import verdict
+    from autograder.checks import checks_for
+    check = checks_for("hyperparameter_search")["test_grid_search"]
+    honest = "def grid_search(grid):\n    return []"
+    sneaky = "from sklearn.model_selection import ParameterGrid\ndef grid_search(grid):\n    return list(ParameterGrid(grid))"
+    message = verdict(check, None, sources={"grid_search": honest, None: [honest, sneaky]})
+    assert "ParameterGrid" in message

@@ -15,7 +15,7 @@ class Check:
     """The hidden check behind one autograded test cell.
 
     test_id:   the cell's nbgrader grade_id, "test_" + the function's name
-    plan:      () -> {"calls": [...], "values": [...]} in the form of course_utils.grading
+    plan:      () -> {"calls": [...]} in the form of course_utils.grading
     judge:     (Records) -> None, raising Failure(message) on a wrong answer
     shortcuts: dotted names of library functions that compute the exercise's answer; using one
                earns no points for the function (see autograder.shortcuts)
@@ -34,6 +34,8 @@ def checks_for(assignment):
     """Return {test_id: Check} for an assignment (empty when it has no hidden checks module)."""
     try:
         module = importlib.import_module(f"{__name__}.{assignment}")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{assignment}":
+            raise  # the module exists but something it imports does not: a real fault
         return {}
     return {check.test_id: check for check in module.CHECKS}

@@ -166,8 +166,10 @@ def network_calls():
     params = {"$call": trained, "index": 0, "$name": "trained"}
     running = {"$call": trained, "index": 1, "$name": "trained"}
     return {"calls": [
-        {"label": "train", **trained},
-        {"label": "test set", "function": "predict_bn_network", "args": [arg(X_TEST), params, running]},
+        {"label": "train", "shown": "train_bn_network(X_train, Y_train, ...)", "callable": "lambda result: result",
+         "needs": ["train_bn_network"], "args": [{"$call": trained, "$name": "trained"}]},
+        {"label": "test set", "function": "predict_bn_network", "needs": ["train_bn_network"],
+         "args": [arg(X_TEST), params, running]},
         {"label": "one at a time", "shown": "predict_bn_network on one test example at a time",
          "callable": "lambda predict, X, params, running: np.array([np.ravel(predict(X[:, [k]], params, running))[0] "
                      "for k in range(X.shape[1])])",
@@ -206,6 +208,7 @@ CHECKS = [
           shortcuts=("tensorflow.nn.batch_normalization", "keras.layers.BatchNormalization",
                      "sklearn.preprocessing.StandardScaler", "sklearn.preprocessing.scale", "scipy.stats.zscore")),
     Check("test_batchnorm_backward", lambda: {"calls": [{"label": "backward", "function": "batchnorm_backward",
+                                                          "needs": ["batchnorm_forward"],
                                                           "args": [arg(DZ_TILDE), forward_cache(Z, GAMMA, BETA, "bn")]}]},
           judge_batchnorm_backward, shortcuts=("tensorflow.GradientTape", "jax.grad", "jax.vjp", "torch.autograd")),
     Check("test_update_running_stats", lambda: {"calls": [

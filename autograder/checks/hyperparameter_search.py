@@ -144,9 +144,14 @@ GRIDS = {
 }
 
 
+def plain(value):
+    """A numpy scalar as the Python value it holds, so np.float64(0.1) compares equal to 0.1."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def canonical(configs):
     """Configs as a sorted list of sorted item tuples: equal for the same multiset of dicts."""
-    return sorted(repr(sorted((str(k), repr(v)) for k, v in c.items())) for c in configs)
+    return sorted(repr(sorted((str(k), repr(plain(v))) for k, v in c.items())) for c in configs)
 
 
 def judge_grid_search(records):

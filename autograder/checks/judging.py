@@ -67,7 +67,8 @@ class Records:
         if "skipped" in record:
             raise Failure(f"{shown} was not run: an earlier call to {record['skipped']} did not return in time.")
         if "timeout" in record:
-            raise Failure(f"{shown} did not return within {record['timeout']:g} s. Look for a loop that never ends.")
+            raise Failure(f"{shown} did not return within {record['timeout']:g} s. Look for a loop that never ends, "
+                          "or for work far slower than the exercise needs.")
         if "raised" in record:
             error = record["raised"]
             if error["type"] == "NotImplementedError":
@@ -94,13 +95,6 @@ class Records:
         if "function" not in call:
             return call.get("shown", label)
         return call_text(call["function"], call["args"], call.get("kwargs"))
-
-    def value(self, name):
-        record = self.raw["values"].get(name)
-        if record is None or "missing" in record:
-            raise Failure(f"No variable named {name} is defined. Keep the name given in the notebook.")
-        return decode(record["returned"])
-
 
 def expect_array(value, what, shape, kind):
     """Raise Failure unless value is a numpy array of ``shape`` with dtype kind 'f' or 'i'."""
@@ -168,14 +162,13 @@ def expect_value_error(records, label, mentions):
     raised = records.raised(label)
     if raised is None:
         try:
-            found = describe(records.call(label))
+            found = f"it returned {describe(records.call(label))}"
         except Failure as failure:
-            found = str(failure)
-        raise Failure(f"{shown}: expected a ValueError for this bad range, found that it returned {found}.")
+            found = f"this: {failure}"
+        raise Failure(f"{shown}: expected a ValueError for these arguments, found {found}")
     type_name, bases, message = raised
     if "ValueError" not in bases:
         raise Failure(f"{shown}: expected a ValueError, found {type_name}: {message}")
     if not any(word in message for word in mentions):
         names = " or ".join(repr(w) for w in mentions)
-        raise Failure(f"{shown}: expected the ValueError's message to name the argument {names}, "
-                      f"found {message!r}.")
+        raise Failure(f"{shown}: expected the ValueError's message to name {names}, found {message!r}.")
