@@ -7,7 +7,7 @@ from autograder.reference import batch_norm as ref
 from course_utils.data import flatten_and_scale, load_digits_dataset, one_hot
 from course_utils.grading import encode
 from . import Check
-from .judging import Failure, expect_float_array, expect_tuple
+from .judging import Failure, expect_close, expect_float_array, expect_tuple
 
 RTOL, ATOL = 1e-7, 1e-10
 
@@ -28,10 +28,6 @@ def forward_cache(Z, gamma, beta, name):
 def differs(found, expected, rtol=RTOL, atol=ATOL):
     return not np.allclose(found, expected, rtol=rtol, atol=atol)
 
-
-def first_difference(found, expected, what):
-    where = tuple(int(i) for i in np.argwhere(~np.isclose(found, expected, rtol=RTOL, atol=ATOL))[0])
-    return f"{what}: expected {expected[where]:.8g} at index {where}, found {found[where]:.8g}."
 
 
 # --- batchnorm_forward ----------------------------------------------------------------------
@@ -65,7 +61,7 @@ def judge_batchnorm_forward(records):
             for variant, hint in FORWARD_MISTAKES:
                 if not differs(Z_tilde, gamma * normalised(Zin, **{"eps": eps, **variant}) + beta):
                     raise Failure(f"{what}: {hint}")
-            raise Failure(first_difference(Z_tilde, expected, what))
+            expect_close(Z_tilde, expected, what, rtol=RTOL, atol=ATOL)
     if records.args_after("random")[0] != arg(Z):
         raise Failure("batchnorm_forward changed its input Z in place. Compute on new arrays.")
 
@@ -100,16 +96,13 @@ def judge_batchnorm_backward(records):
     dgamma = expect_float_array(found[1], f"dgamma from {what}", (n, 1))
     dbeta = expect_float_array(found[2], f"dbeta from {what}", (n, 1))
     dZ = expect_float_array(found[0], f"dZ from {what}", (n, m))
-    if differs(dbeta, dbeta_exp):
-        raise Failure(first_difference(dbeta, dbeta_exp, f"dbeta from {what} (the sum of dZ_tilde over examples)"))
-    if differs(dgamma, dgamma_exp):
-        raise Failure(first_difference(dgamma, dgamma_exp, f"dgamma from {what} (the sum of dZ_tilde * Z_norm)"))
+    expect_close(dbeta, dbeta_exp, f"dbeta from {what} (the sum of dZ_tilde over examples)", rtol=RTOL, atol=ATOL)
+    expect_close(dgamma, dgamma_exp, f"dgamma from {what} (the sum of dZ_tilde * Z_norm)", rtol=RTOL, atol=ATOL)
     sigma = np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)
     if not differs(dZ, GAMMA * DZ_TILDE / sigma):
         raise Failure(f"{what}: dZ treats mu and var as constants (dZ = gamma * dZ_tilde / sigma). Both depend on "
                       "every z of the mini-batch: include the paths through the mean and the variance.")
-    if differs(dZ, dZ_exp):
-        raise Failure(first_difference(dZ, dZ_exp, f"dZ from {what}"))
+    expect_close(dZ, dZ_exp, f"dZ from {what}", rtol=RTOL, atol=ATOL)
     if records.args_after("backward")[0] != arg(DZ_TILDE):
         raise Failure(f"{what}: dZ_tilde was changed in place. Compute on new arrays.")
 
@@ -128,8 +121,9 @@ def judge_update_running_stats(records):
         if not differs(mean, (1 - momentum) * RUN_MEAN + momentum * MU):
             raise Failure(f"{what}: the momentum is reversed. The running average keeps momentum of the old value: "
                           "momentum * running + (1 - momentum) * batch.")
-        if differs(mean, expected[0]) or differs(var, expected[1]):
-            raise Failure(f"{what}: expected momentum * running + (1 - momentum) * batch for both the mean and the variance.")
+        hint = "Each is momentum * running + (1 - momentum) * batch."
+        expect_close(mean, expected[0], f"running_mean from {what}", RTOL, ATOL, hint)
+        expect_close(var, expected[1], f"running_var from {what}", RTOL, ATOL, hint)
         if records.args_after(label)[:2] != [arg(RUN_MEAN), arg(RUN_VAR)]:
             raise Failure(f"{what}: the running statistics passed in were changed in place. Return new arrays.")
 
@@ -148,8 +142,7 @@ def judge_batchnorm_inference(records):
         if differs(found, expected) and not differs(found, own_stats):
             raise Failure(f"{what}: it normalises with the batch's own mean and variance. At test time use the "
                           "running averages from training; a single example has no batch statistics to speak of.")
-        if differs(found, expected):
-            raise Failure(first_difference(found, expected, what))
+        expect_close(found, expected, what, rtol=RTOL, atol=ATOL)
 
 
 # --- the network ----------------------------------------------------------------------------

@@ -118,6 +118,15 @@ def expect_float_array(value, what, shape):
     return expect_array(value, what, shape, "f")
 
 
+def expect_close(found, expected, what, rtol=1e-7, atol=1e-12, hint=""):
+    """Raise Failure at the first entry where the float array ``found`` differs from ``expected``."""
+    bad = ~np.isclose(found, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise Failure(f"{what}: expected {expected[where]:.8g} at index {where}, found {found[where]:.8g} "
+                      f"({int(bad.sum())} of {bad.size} entries differ).{' ' + hint if hint else ''}")
+
+
 def expect_tuple(value, what, parts):
     """A tuple of ``len(parts)`` items; Failure naming the parts otherwise."""
     if not (isinstance(value, tuple) and len(value) == len(parts)):

@@ -6,9 +6,8 @@ import numpy as np
 from autograder.reference import softmax as ref
 from course_utils.grading import encode
 from . import Check
-from .judging import Failure, describe, expect_float_array, expect_tuple
+from .judging import Failure, describe, expect_close, expect_float_array, expect_tuple
 
-RTOL, ATOL = 1e-7, 1e-12
 
 
 def rng(seed):
@@ -17,15 +16,6 @@ def rng(seed):
 
 def call(label, function, *args):
     return {"label": label, "function": function, "args": [encode(a) for a in args]}
-
-
-def close(found, expected, what, rtol=RTOL, atol=ATOL, hint=""):
-    """Raise Failure at the first entry where the float array ``found`` differs from ``expected``."""
-    bad = ~np.isclose(found, expected, rtol=rtol, atol=atol)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise Failure(f"{what}: expected {expected[where]:.6g} at index {where}, found {found[where]:.6g} "
-                      f"({int(bad.sum())} of {bad.size} entries differ).{' ' + hint if hint else ''}")
 
 
 # --- softmax --------------------------------------------------------------------------------
@@ -46,7 +36,7 @@ def judge_softmax(records):
         if not np.allclose(found.sum(axis=0), 1):
             raise Failure(f"{what}: each column should sum to 1, found column sums from "
                           f"{found.sum(axis=0).min():.4g} to {found.sum(axis=0).max():.4g}.")
-        close(found, ref.softmax(Z), what)
+        expect_close(found, ref.softmax(Z), what)
     if records.args_after("random")[0] != encode(Z_RANDOM):
         raise Failure("softmax(Z) changed its input Z. Compute on a copy (Z - Z.max(...) makes a new array).")
 
@@ -61,7 +51,7 @@ def judge_hardmax(records):
     if isinstance(found, np.ndarray) and found.shape == (Z_HARD.shape[1],):
         raise Failure(f"{what}: found an array of shape {found.shape}, the indices of the maxima. Return the "
                       f"one-hot matrix of shape (C, m) = {Z_HARD.shape}, with a 1 where each column is largest.")
-    close(expect_float_array(found, what, Z_HARD.shape), ref.hardmax(Z_HARD), what)
+    expect_close(expect_float_array(found, what, Z_HARD.shape), ref.hardmax(Z_HARD), what)
 
 
 # --- one_hot --------------------------------------------------------------------------------
@@ -76,7 +66,7 @@ def judge_one_hot(records):
         if isinstance(found, np.ndarray) and found.shape == (labels.size, C):
             raise Failure(f"{what}: expected shape (C, m) = {(C, labels.size)}, found {found.shape}: "
                           "the matrix is transposed. Classes go down the rows, one column per example.")
-        close(expect_float_array(found, what, (C, labels.size)), ref.one_hot(labels, C), what)
+        expect_close(expect_float_array(found, what, (C, labels.size)), ref.one_hot(labels, C), what)
 
 
 # --- cross_entropy_cost ---------------------------------------------------------------------
@@ -129,7 +119,7 @@ def judge_softmax_jacobian(records):
         if np.allclose(found, -np.outer(s, s)):
             raise Failure(f"{what}: the diagonal term is missing. The derivative of s_i with respect to z_i is "
                           "s_i (1 - s_i), so J = diag(s) - s s^T.")
-        close(found, expected, what)
+        expect_close(found, expected, what)
 
 
 # --- softmax_cross_entropy_backward ---------------------------------------------------------
@@ -145,7 +135,7 @@ def judge_softmax_cross_entropy_backward(records):
     if np.allclose(found * m, expected):
         raise Failure(f"{what}: the result is divided by m = {m}. This function returns the gradient of the "
                       "summed loss, dZ = Y_hat - Y; dividing by m belongs to the cost's average, later.")
-    close(found, expected, what)
+    expect_close(found, expected, what)
 
 
 # --- sigmoid (two-class softmax) ------------------------------------------------------------
@@ -161,7 +151,7 @@ def judge_sigmoid(records):
     two_class = ref.softmax(np.vstack([T_VALUES, np.zeros_like(T_VALUES)]))[0]
     if np.all(np.diff(found[:21]) <= 0):
         raise Failure(f"{what}: the values decrease as t grows. sigma(t) = 1 / (1 + e^(-t)): check the sign.")
-    close(found, two_class, what, rtol=1e-9, atol=1e-15,
+    expect_close(found, two_class, what, rtol=1e-9, atol=1e-15,
           hint="With two classes, softmax([t, 0])[0] = e^t / (e^t + 1) = sigma(t).")
 
 
