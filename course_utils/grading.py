@@ -20,7 +20,7 @@ Special argument forms:
 * ``{"$rng": seed}`` is ``numpy.random.default_rng(seed)``; with ``"$name"`` the same Generator
   object is shared by the calls that use that name;
 * ``{"$callable": "lambda c: ..."}`` is a function of the grader's, evaluated with ``np`` and
-  ``math`` in scope;
+  ``math`` in scope; the source may also be a whole ``def`` (a *driver*, see below);
 * ``{"$function": name}`` is the learner's function ``name`` itself;
 * ``{"$call": {"function": name, "args": [...]}, "index": i, "$name": key}`` is item ``i`` of what
   the learner's ``name(*args)`` returns (the whole result without ``"index"``); with ``"$name"``
@@ -28,12 +28,19 @@ Special argument forms:
   learner's own forward pass, whatever its layout.
 
 A planned call may name a grader's ``"callable"`` instead of a ``"function"``, to drive the
-learner's functions in a way one call cannot (one example at a time, say).
+learner's functions in a way one call cannot (one example at a time, say). A driver that needs
+TensorFlow, h5py or a temporary file imports or makes them itself, in the kernel.
+
+TensorFlow values cross as ``{"$tensor": {"kind": "Variable" | "Tensor" | "KerasVariable",
+"dtype": name, "value": <array>}}`` and decode to ``TensorValue``, so the grader can tell a
+``tf.Variable`` from a tensor or a numpy array without importing TensorFlow itself.
 """
 import json
 import math
 import os
+import re
 import signal
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -68,6 +75,13 @@ def encode(value, depth=0):
                              "data": np.asarray(value).ravel().tolist()}}
     if isinstance(value, np.generic) and value.dtype.name in _DTYPES:
         return {"$npscalar": {"dtype": value.dtype.name, "value": value.item()}}
+    kind = _tensor_kind(value)
+    if kind:
+        array = np.asarray(value.numpy())
+        dtype = str(getattr(value.dtype, "name", array.dtype))
+        if array.dtype.name not in _DTYPES and getattr(value.dtype, "is_floating", False):
+            array = array.astype(np.float32)  # bfloat16 travels as float32; "dtype" keeps its name
+        return {"$tensor": {"kind": kind, "dtype": dtype, "value": encode(array, depth + 1)}}
     if type(value) is list:
         return [encode(v, depth + 1) for v in value]
     if type(value) is tuple:
@@ -82,6 +96,37 @@ def encode(value, depth=0):
     if isinstance(value, np.ndarray):
         kind = f"{value.dtype} array of shape {value.shape}"
     return {"$object": {"type": kind, "repr": shown}}
+
+
+def _tensor_kind(value):
+    """"Variable", "Tensor" or "KerasVariable" for TensorFlow values, None for anything else."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None or isinstance(value, np.ndarray):
+        return None
+    try:
+        if isinstance(value, tf.Variable):
+            return "Variable"
+        if isinstance(value, tf.Tensor) and hasattr(value, "numpy"):
+            return "Tensor"
+    except Exception:  # noqa: BLE001 - a half-imported tensorflow is not a reason to fail recording
+        return None
+    if type(value).__module__.startswith("keras") and "Variable" in type(value).__name__ and hasattr(value, "numpy"):
+        return "KerasVariable"
+    return None
+
+
+class TensorValue:
+    """A TensorFlow value as the grader sees it: its kind, its dtype's name, and its numpy value."""
+
+    def __init__(self, kind, dtype, value):
+        self.kind, self.dtype, self.value = kind, dtype, value
+
+    @property
+    def shape(self):
+        return getattr(self.value, "shape", ())
+
+    def __repr__(self):
+        return f"<tf.{self.kind} {self.dtype} {self.shape}>"
 
 
 class Opaque:
@@ -131,6 +176,8 @@ def decode(data, depth=0):
             return dict(pairs)
         except TypeError:
             raise RecordError("dict with unhashable keys") from None
+    if tag == "$tensor":
+        return TensorValue(str(body.get("kind")), str(body.get("dtype")), decode(body.get("value"), depth + 1))
     if tag == "$object":
         return Opaque(str(body.get("type")), str(body.get("repr")))
     raise RecordError(f"unknown record tag {tag!r}")
@@ -146,7 +193,7 @@ def _plan_argument(data, shared, namespace):
             return np.random.default_rng(data["$rng"])
         return shared.setdefault(("rng", name), np.random.default_rng(data["$rng"]))
     if isinstance(data, dict) and "$callable" in data:
-        return eval(data["$callable"], {"np": np, "math": math})  # the grader's own code
+        return grader_code(data["$callable"])
     if isinstance(data, dict) and "$function" in data:
         return namespace[data["$function"]]
     if isinstance(data, dict) and "$call" in data:
@@ -167,6 +214,16 @@ def _plan_argument(data, shared, namespace):
     return decode(data)
 
 
+def grader_code(source):
+    """The grader's function from its source: a lambda expression, or a ``def`` (a driver)."""
+    scope = {"np": np, "math": math}
+    definition = re.match(r"\s*def\s+(\w+)", source)
+    if definition is None:
+        return eval(source, scope)
+    exec(source, scope)
+    return scope[definition.group(1)]
+
+
 def _alarm(signum, frame):
     raise CallTimeout()
 
@@ -177,7 +234,7 @@ def _run_call(call, namespace, shared, timeout):
     missing = [name for name in needed if not callable(namespace.get(name))]
     if missing:
         return {"missing": missing[0]}
-    function = namespace[call["function"]] if "function" in call else eval(call["callable"], {"np": np, "math": math})
+    function = namespace[call["function"]] if "function" in call else grader_code(call["callable"])
     record = {}
     start = time.perf_counter()
     previous = signal.signal(signal.SIGALRM, _alarm)

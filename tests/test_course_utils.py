@@ -119,3 +119,30 @@ def test_record_for_grader_records_returns_errors_and_timeouts(tmp_path, monkeyp
     assert raw["calls"]["slow"]["timeout"] == 0.2 and raw["calls"]["slow"]["seconds"] < 2
     assert raw["calls"]["absent"] == {"missing": "nope"}
     assert math.isfinite(raw["calls"]["ok"]["seconds"])
+
+
+def test_tensorflow_values_cross_as_tensor_values_of_their_kind():
+    tf = pytest.importorskip("tensorflow")
+    import keras
+    from course_utils.grading import TensorValue
+    for value, kind, dtype in ((tf.Variable([[1.0, 2.0]]), "Variable", "float32"), (tf.constant(3), "Tensor", "int32"),
+                               (keras.Variable([1.0]), "KerasVariable", "float32"),
+                               (tf.cast(tf.constant([1.1]), tf.bfloat16), "Tensor", "bfloat16")):
+        decoded = decode(encode(value))
+        assert isinstance(decoded, TensorValue) and (decoded.kind, decoded.dtype) == (kind, dtype)
+        np.testing.assert_array_equal(decoded.value, np.asarray(value.numpy(), dtype=decoded.value.dtype))
+    assert not isinstance(decode(encode(np.zeros(2))), TensorValue)
+
+
+def test_a_driver_runs_in_the_kernel_with_the_learners_functions(tmp_path, monkeypatch):
+    import json
+    from course_utils.grading import PROBE_DIR_ENV
+    driver = "def drive(double, x):\n    return double(x) + 1\n"
+    plan = {"calls": [{"label": "driven", "callable": driver, "needs": ["double"],
+                       "args": [{"$function": "double"}, 2.0]}]}
+    (tmp_path / "test_double.plan.json").write_text(json.dumps(plan))
+    monkeypatch.setenv(PROBE_DIR_ENV, str(tmp_path))
+    record_for_grader("test_double", {"double": lambda x: 2 * x})
+    assert json.loads((tmp_path / "test_double.record.json").read_text())["calls"]["driven"]["returned"] == 5.0
+    record_for_grader("test_double", {})
+    assert json.loads((tmp_path / "test_double.record.json").read_text())["calls"]["driven"] == {"missing": "double"}

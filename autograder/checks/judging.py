@@ -1,9 +1,10 @@
 """Building blocks for judges: reading records, and comparisons that explain themselves."""
+import inspect
 import math
 
 import numpy as np
 
-from course_utils.grading import Opaque, decode
+from course_utils.grading import Opaque, TensorValue, decode, encode
 
 # Kolmogorov-Smirnov critical constant for a false-failure probability of about 1e-6:
 # sqrt(-ln(1e-6 / 2) / 2). A correct sampler fails with that probability per check.
@@ -40,6 +41,8 @@ def describe(value):
     """Short description of a decoded value for 'found ...' messages."""
     if isinstance(value, np.ndarray):
         return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, TensorValue):
+        return f"a tf.{value.kind} of dtype {value.dtype} and shape {value.shape}"
     if isinstance(value, Opaque):
         return f"{value.type_name} ({value.shown[:60]})"
     if isinstance(value, (list, tuple, dict)):
@@ -95,6 +98,35 @@ class Records:
         if "function" not in call:
             return call.get("shown", label)
         return call_text(call["function"], call["args"], call.get("kwargs"))
+
+def driver_call(label, driver, *args, needs=(), shown=""):
+    """A planned call that runs the grader's ``driver`` in the learner's kernel.
+
+    ``driver`` is a self-contained module-level function (it imports what it uses); its source
+    crosses into the kernel. It receives the learner's functions named in ``needs``, then ``args``.
+    ``shown`` is how the call reads in messages, e.g. "train_step(w, SGD(0.1), cost_fn)".
+    """
+    return {"label": label, "callable": inspect.getsource(driver), "needs": list(needs),
+            "args": [{"$function": name} for name in needs] + [encode(a) for a in args], "shown": shown or label}
+
+
+def expect_tensor(value, what, shape, kinds=("Variable", "Tensor")):
+    """A TensorFlow value of one of ``kinds`` and ``shape``; returns its value as a float64 array."""
+    if not isinstance(value, TensorValue) or value.kind not in kinds:
+        wanted = " or ".join(f"a tf.{k}" for k in kinds)
+        hint = ""
+        if isinstance(value, TensorValue) and value.kind == "KerasVariable":
+            hint = " keras.Variable is Keras's own type: wrap the value in tf.Variable(...)."
+        elif isinstance(value, (float, int, np.ndarray, np.generic)) and "Variable" in kinds and "Tensor" not in kinds:
+            hint = " A Python float or numpy array cannot be trained: wrap it in tf.Variable(...)."
+        raise Failure(f"{what}: expected {wanted}, found {describe(value)}.{hint}")
+    found = np.asarray(value.value)
+    if found.shape != tuple(shape):
+        raise Failure(f"{what}: expected shape {tuple(shape)}, found shape {found.shape}.")
+    if found.dtype.kind not in "biuf":
+        raise Failure(f"{what}: expected numbers, found dtype {value.dtype}.")
+    return found.astype(np.float64)
+
 
 def expect_array(value, what, shape, kind):
     """Raise Failure unless value is a numpy array of ``shape`` with dtype kind 'f' or 'i'."""
