@@ -188,4 +188,7 @@ SHORTCUTS += [
                                             "    raise NotImplementedError('MLPClassifier has no batch norm anyway')"),
 ]
 
-CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS
+from cases_gradient_tape import CASES as GRADIENT_TAPE  # noqa: E402
+from cases_input_pipeline import CASES as INPUT_PIPELINE  # noqa: E402
+
+CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS + GRADIENT_TAPE + INPUT_PIPELINE

@@ -123,3 +123,11 @@ def with_huge_saved_output(megabytes=60):
     nb.cells[index_of(nb, "grid_search")].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="x" * (megabytes << 20))]
     return nb
+
+
+def shortcut_case(assignment, function, code, also_fails=()):
+    """A submission whose ``function`` calls a library that does the work; the tests of functions
+    that call it fail too when the shortcut does not give their answer."""
+    return Case(f"{assignment} shortcut in {function}", lambda: with_function(code, function, assignment=assignment),
+                {f"test_{function}", *also_fails}, message={f"test_{function}": "earns no points"},
+                assignment=assignment)
