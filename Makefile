@@ -12,7 +12,7 @@ demo: $(STAMP) sandbox-tools
 	$(PY) -m autograder demo
 
 test: $(STAMP) sandbox-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 build: $(STAMP)
 	$(PY) -m autograder build

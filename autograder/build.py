@@ -1,4 +1,6 @@
 """Build: regenerate release/ and the course gradebook from source/ with nbgrader."""
+import fcntl
+
 import nbformat
 
 from .course import ROOT, available_assignments, course_config, gradebook_path, nbgrader_api, nbgrader_failure
@@ -38,3 +40,12 @@ def is_stale(root=ROOT):
         return True
     return any(p.stat().st_mtime > db.stat().st_mtime for p in (root / "source").glob("*/*.ipynb"))
 
+
+
+def ensure_built(root=ROOT):
+    """Build when the gradebook is stale, holding a lock so that concurrent processes (parallel
+    test workers, say) build once and never read a gradebook half written."""
+    with open(root / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_stale(root):
+            build(root)

@@ -1,4 +1,4 @@
-"""Demo: build release/, grade the bundled example submissions, print a score table.
+"""Demo: build release/ if it is stale, grade the bundled example submissions, print a score table.
 
 For each assignment it grades the solution (the source notebook), the untouched release stub,
 and a few typical mistakes from tests/mistakes, writing results.json and feedback.html for each
@@ -6,7 +6,7 @@ under ``demo-output/<assignment>/<submission>/``.
 """
 import nbformat
 
-from .build import build
+from .build import ensure_built
 from .course import ROOT, available_assignments
 from .examples import catalog, source_notebook, with_replacements
 from .grade import grade_notebook
@@ -28,8 +28,8 @@ def example_submissions(assignment, root=ROOT):
 
 
 def demo(out_dir, root=ROOT):
-    """Grade the examples into ``out_dir``; return the table text."""
-    build(root)
+    """Grade the examples into ``out_dir`` (building first if source/ changed); return the table text."""
+    ensure_built(root)
     rows = []
     for assignment in available_assignments(root):
         for name, nb in example_submissions(assignment, root):

@@ -2,15 +2,14 @@
 import nbformat
 import pytest
 
-from autograder.build import build, is_stale
+from autograder.build import ensure_built
 from autograder.grade import grade_notebook
 
 
 @pytest.fixture(scope="session")
 def built():
-    """The course's gradebook exists and matches source/."""
-    if is_stale():
-        build()
+    """The course's gradebook exists and matches source/ (built once, whatever the number of workers)."""
+    ensure_built()
 
 
 @pytest.fixture
