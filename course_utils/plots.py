@@ -119,3 +119,33 @@ def decision_regions(predict, X, labels, title=None, resolution=300):
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def trajectories(paths, minimum=None, ylabel="w"):
+    """Plot each optimiser's path {name: values per step} against the step, with the minimum dashed."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for name, values in paths.items():
+        ax.plot(np.arange(len(values)), values, label=name)
+    if minimum is not None:
+        ax.axhline(minimum, color="grey", linestyle="--", linewidth=1, label="minimum")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return fig
+
+
+def training_curves(costs, train_acc, test_acc):
+    """Cost per epoch beside train and test accuracy per epoch (lists of equal length)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    epochs = np.arange(1, len(costs) + 1)
+    left.plot(epochs, costs)
+    left.set_xlabel("epoch")
+    left.set_ylabel("cost (mean loss per example)")
+    left.set_yscale("log")
+    right.plot(epochs, train_acc, label="train")
+    right.plot(epochs, test_acc, label="test")
+    right.set_xlabel("epoch")
+    right.set_ylabel("accuracy")
+    right.set_ylim(0, 1.02)
+    right.legend()
+    return fig

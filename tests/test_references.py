@@ -1,6 +1,8 @@
 """The float64 references that the hidden checks compare against are themselves right: their
-gradients agree with centred finite differences to a relative error below 1e-7."""
+gradients agree with centred finite differences to a relative error below 1e-7, and the
+TensorFlow reference agrees with TensorFlow itself."""
 import numpy as np
+import pytest
 
 from autograder.reference import batch_norm as bn
 from autograder.reference import softmax as sm
@@ -42,3 +44,27 @@ def test_running_statistics_converge_to_the_population():
         batch = rng.normal(4.0, 2.0, (3, 256))
         mean, var = bn.update_running_stats(mean, var, batch.mean(axis=1, keepdims=True), batch.var(axis=1, keepdims=True))
     assert np.allclose(mean, 4.0, atol=0.2) and np.allclose(var, 4.0, atol=0.5)
+
+
+def test_gradient_tape_reference_agrees_with_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    from autograder.reference import gradient_tape as gt
+    x = [2.0, 4.0, -1.0]
+    for name, optimizer, steps, learning_rate in (("sgd", tf.keras.optimizers.SGD, 40, 0.05),
+                                                  ("rmsprop", tf.keras.optimizers.RMSprop, 60, 0.01),
+                                                  ("adam", tf.keras.optimizers.Adam, 25, 0.1)):
+        w, keras_optimizer = tf.Variable(0.0, dtype=tf.float64), optimizer(learning_rate=learning_rate)
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                cost = x[0] * w ** 2 + x[1] * w + x[2]
+            keras_optimizer.apply_gradients([(tape.gradient(cost, w), w)])
+        # Keras keeps some hyperparameters (rho, epsilon) in float32, hence 1e-5 rather than 1e-12;
+        # the checks allow 1e-3.
+        assert abs(gt.optimize_quadratic(x, learning_rate, steps, name) - float(w.numpy())) < 1e-5, name
+    rng = make_rng(2)
+    logits, labels = rng.normal(0, 2, (6, 11)), gt.one_hot(rng.integers(0, 6, 11), 6)
+    keras_total = tf.reduce_sum(tf.keras.losses.categorical_crossentropy(labels.T, logits.T, from_logits=True))
+    assert abs(gt.total_loss(logits, labels) - float(keras_total)) < 1e-9
+    weights = tf.keras.initializers.GlorotNormal(seed=0)(shape=(300, 400)).numpy()
+    assert abs(weights.std() / gt.glorot_std(400, 300) - 1) < 0.01
+    assert 1.9 < np.abs(weights).max() / gt.glorot_std(400, 300) < 2.4
