@@ -46,12 +46,12 @@ TRICKS = [
     # A train_step that moves w straight to the answer the check expects, without a tape, fails:
     # the judge sees the value of w, not how it was reached, so it must at least reach it with
     # the given optimizer; jumping to the minimum is not one step of SGD.
-    Case("train_step jumps to the minimum", lambda: with_function(
+    Case("gradient_tape: train_step jumps to the minimum", lambda: with_function(
         "def train_step(w, optimizer, cost_fn):\n    cost = cost_fn()\n    w.assign(w * 0 + 5.0)\n    return cost",
         "train_step", assignment="gradient_tape"),
         {"test_train_step", "test_train"}, assignment="gradient_tape"),
     # Returning a Keras 3 variable instead of tf.Variable is named as such.
-    Case("initialize_parameters returns keras.Variable", lambda: with_function(
+    Case("gradient_tape: initialize_parameters returns keras.Variable", lambda: with_function(
         "def initialize_parameters(layer_dims, seed):\n    import keras\n    parameters = {}\n"
         "    for l in range(1, len(layer_dims)):\n"
         "        init = tf.keras.initializers.GlorotNormal(seed=seed + l)\n"
