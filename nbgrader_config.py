@@ -20,3 +20,8 @@ c.GradingSettings.call_timeout = 20           # seconds for any one call the gra
 c.GradingSettings.memory = 3 * 2**30          # bytes for the whole sandbox
 c.GradingSettings.processes = 256             # processes and threads of the kernel
 c.GradingSettings.max_output = 32 * 2**20     # bytes of output kept from a notebook
+
+# Late submissions (a timestamp.txt after the assignment's due date in the gradebook) lose 10 % of
+# their score per started day late; autograder/late.py is the plugin.
+c.AssignLatePenalties.plugin_class = "autograder.late.PenaltyPerDay"
+c.PenaltyPerDay.fraction_per_day = 0.1

@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {build,validate,grade,bundle,demo}.
+"""Command line: python -m autograder {build,validate,grade,grade-batch,bundle,demo}.
 
 Exit codes: 0 when the command did its job (a graded submission may score anything),
 2 with one line on bad input, 1 only when the grader itself failed.
@@ -73,11 +73,39 @@ def cmd_bundle(args):
     return 0
 
 
+def cmd_grade_batch(args):
+    from .batch import grade_batch, summary_table
+    if args.jobs is not None and args.jobs < 1:
+        raise BadInput("--jobs must be at least 1")
+    duedates = {}
+    for item in args.due or []:
+        name, _, when = item.partition("=")
+        if not when:
+            raise BadInput(f"--due takes ASSIGNMENT=DATE, got {item!r}")
+        duedates[name] = when
+    rows = grade_batch(args.submitted, args.out, [args.assignment] if args.assignment else None, args.jobs,
+                       args.db_url, args.scheduler, limit_overrides(args), duedates,
+                       only_roster=True if args.roster_only else None)
+    print(summary_table(rows))
+    print(f"\ngrades.csv, feedback/, autograded/ and results/ are in {args.out}/")
+    faults = [row for row in rows if row.status == "fault"]
+    if faults:
+        print(f"{len(faults)} submission(s) could not be graded because of a grader fault; run again to retry.")
+    return 1 if faults else 0
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
     print(f"\nresults.json and feedback.html for each submission are in {args.out}/")
     return 0
+
+
+def add_limit_flags(command):
+    limits = command.add_argument_group("limits", "override nbgrader_config.py's GradingSettings for this run "
+                                                  "(sizes take K, M or G suffixes)")
+    for flag, (name, _) in LIMIT_FLAGS.items():
+        limits.add_argument(flag, dest=name, metavar="N")
 
 
 def parser():
@@ -90,14 +118,26 @@ def parser():
     g.add_argument("--assignment", required=True)
     g.add_argument("--results", required=True, help="where to write results.json (Gradescope format)")
     g.add_argument("--feedback", help="where to write the feedback HTML")
-    limits = g.add_argument_group("limits", "override nbgrader_config.py's GradingSettings for this run "
-                                            "(sizes take K, M or G suffixes)")
-    for flag, (name, _) in LIMIT_FLAGS.items():
-        limits.add_argument(flag, dest=name, metavar="N")
+    add_limit_flags(g)
     g.set_defaults(run=cmd_grade)
     b = sub.add_parser("bundle", help="gather what a learner receives into a new directory")
     b.add_argument("out_dir")
     b.set_defaults(run=cmd_bundle)
+    b = sub.add_parser("grade-batch", help="grade a class's submissions in parallel into a gradebook")
+    b.add_argument("submitted", help="nbgrader's submitted/ folder: <student>/<assignment>/<assignment>.ipynb")
+    b.add_argument("--assignment", help="grade only this assignment (default: all)")
+    b.add_argument("--jobs", type=int, help="parallel local workers (default: the number of cores)")
+    b.add_argument("--out", default=str(ROOT / "grading"), help="where gradebook, feedback and grades.csv go")
+    b.add_argument("--db-url", help="class gradebook URL (default: sqlite:///OUT/gradebook.db), "
+                                    "e.g. postgresql+psycopg2://user@host/db")
+    b.add_argument("--scheduler", help="grade on a Dask cluster, e.g. tcp://host:8786")
+    b.add_argument("--due", action="append", metavar="ASSIGNMENT=DATE",
+                   help="set a due date, e.g. softmax='2026-11-20 23:59 UTC' (late work loses 10%% a day)")
+    b.add_argument("--roster-only", action="store_true",
+                   help="report, not grade, folders of students missing from the gradebook's roster")
+    add_limit_flags(b)
+    b.set_defaults(run=cmd_grade_batch)
+
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))
     d.set_defaults(run=cmd_demo)

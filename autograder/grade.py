@@ -7,9 +7,11 @@ there), and nbgrader's Autograde converter runs there with the check step in its
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
                                     DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -50,38 +52,91 @@ def grading_config(workspace, limits=None):
     return config
 
 
+@dataclass
+class Graded:
+    """Everything grading one submission produced, as plain data (it crosses process boundaries).
+
+    results:    Gradescope results (report.results), late penalty included
+    autograded: nbgrader's autograded notebook, nbformat JSON text
+    feedback:   the feedback page, HTML text (None when not asked for)
+    cells:      {grade_id: {"auto_score", "needs_manual_grade", "auto_comment"}} as nbgrader recorded them
+    late:       {"timestamp", "seconds_late", "penalty"}
+    """
+    results: dict
+    autograded: str
+    feedback: str = None
+    cells: dict = field(default_factory=dict)
+    late: dict = field(default_factory=dict)
+
+
 def grade_notebook(notebook, assignment, results_path=None, feedback_path=None, limits=None):
     """Grade ``notebook`` as a submission of ``assignment``; return the results dict.
 
     ``limits`` overrides GradingSettings for this run, e.g. {"cell_timeout": 10}.
     Raises BadInput (one line) for input that cannot be graded, GraderFault for a grader failure.
     """
+    graded = grade_submission(read_notebook(notebook), assignment, feedback=feedback_path is not None,
+                              limits=limits, name=str(notebook))
+    if feedback_path:
+        Path(feedback_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(feedback_path).write_text(graded.feedback)
+    if results_path:
+        report.write_json(graded.results, Path(results_path))
+    return graded.results
+
+
+def grade_submission(nb, assignment, student=STUDENT, timestamp=None, duedate=None, feedback=True, limits=None,
+                     name="the submission"):
+    """Grade the notebook ``nb`` (a NotebookNode) in a private workspace; return a ``Graded``.
+
+    ``timestamp`` (nbgrader's timestamp.txt text) and ``duedate`` (a datetime) let nbgrader's
+    late-submission plugin assign its penalty. ``name`` is how errors refer to the submission.
+    """
     check_assignment(assignment)
-    nb = read_notebook(notebook)
-    check_belongs(nb, assignment, notebook)
+    check_belongs(nb, assignment, name)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = Path(tmp)
         api = nbgrader_api(workspace, grading_config(workspace, limits))
         prepare_gradebook(api, workspace, assignment)
-        submitted = workspace / "submitted" / STUDENT / assignment / f"{assignment}.ipynb"
+        db_url = f"sqlite:///{workspace / 'gradebook.db'}"
+        if duedate is not None:
+            with Gradebook(db_url) as gb:
+                gb.update_or_create_assignment(assignment, duedate=duedate)
+        submitted = workspace / "submitted" / student / assignment / f"{assignment}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        outcome = api.autograde(assignment, STUDENT)
+        if timestamp:
+            (submitted.parent / "timestamp.txt").write_text(timestamp)
+        outcome = api.autograde(assignment, student)
         if not outcome["success"]:
-            raise GraderFault(f"nbgrader could not autograde {notebook}: {nbgrader_failure(outcome)}")
-        judged = workspace / "autograded" / STUDENT / assignment / f"{assignment}.ipynb"
-        data = report.results(f"sqlite:///{workspace / 'gradebook.db'}", assignment, STUDENT, judged,
-                              time.monotonic() - started)
-        if feedback_path:
-            outcome = api.generate_feedback(assignment, STUDENT)
+            raise GraderFault(f"nbgrader could not autograde {name}: {nbgrader_failure(outcome)}")
+        judged = workspace / "autograded" / student / assignment / f"{assignment}.ipynb"
+        results = report.results(db_url, assignment, student, judged, time.monotonic() - started)
+        cells, late = _recorded(db_url, assignment, student)
+        report.apply_late_penalty(results, late)
+        page = None
+        if feedback:
+            outcome = api.generate_feedback(assignment, student)
             if not outcome["success"]:
                 raise GraderFault(f"nbgrader could not write feedback: {nbgrader_failure(outcome)}")
-            Path(feedback_path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(workspace / "feedback" / STUDENT / assignment / f"{assignment}.html", feedback_path)
-    if results_path:
-        report.write_json(data, Path(results_path))
-    return data
+            page = (workspace / "feedback" / student / assignment / f"{assignment}.html").read_text()
+        return Graded(results, judged.read_text(), page, cells, late)
+
+
+def _recorded(db_url, assignment, student):
+    """What nbgrader recorded for the submission: per-cell grades and comments, and lateness."""
+    with Gradebook(db_url) as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+        comments = {comment.name: comment.auto_comment for comment in notebook.comments}
+        cells = {grade.name: {"auto_score": grade.auto_score, "needs_manual_grade": bool(grade.needs_manual_grade),
+                              "auto_comment": comments.get(grade.name)}
+                 for grade in notebook.grades}
+        submission = notebook.assignment
+        late = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None,
+                "seconds_late": float(submission.total_seconds_late or 0),
+                "penalty": float(notebook.late_submission_penalty or 0)}
+    return cells, late
 
 
 def prepare_gradebook(api, workspace, assignment):

@@ -66,6 +66,17 @@ def results(db_url, assignment, student, judged_notebook, execution_time):
     }
 
 
+def apply_late_penalty(results, late):
+    """Subtract nbgrader's late-submission penalty from the score, keeping the raw score beside it."""
+    if late.get("penalty"):
+        results["extra_data"]["raw_score"] = results["score"]
+        results["extra_data"]["late"] = late
+        results["score"] = max(0.0, results["score"] - late["penalty"])
+        hours = late["seconds_late"] / 3600
+        results["output"] += (f" Submitted {hours:.1f} hours after the due date: {late['penalty']:g} points "
+                              "deducted by the late-submission policy.")
+
+
 def write_json(data, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")

@@ -16,23 +16,28 @@ def read_notebook(path):
     path = Path(path)
     if not path.is_file():
         raise BadInput(f"no such notebook file: {path}")
-    if path.stat().st_size == 0:
-        raise BadInput(f"{path} is empty, not a Jupyter notebook")
+    return parse_notebook(path.read_bytes(), path)
+
+
+def parse_notebook(data, name):
+    """Parse notebook bytes as nbformat v4; ``name`` is how a one-line BadInput refers to them."""
+    if not data:
+        raise BadInput(f"{name} is empty, not a Jupyter notebook")
     try:
         with warnings.catch_warnings():
             # nbformat renames duplicated cell ids (a copied cell) and says so; that repair is wanted.
             warnings.simplefilter("ignore", DuplicateCellId)
-            nb = nbformat.read(path, as_version=4)
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
             nbformat.validate(nb)
         return nb
     except UnicodeDecodeError:
-        raise BadInput(f"{path} is not UTF-8 text, so it is not a Jupyter notebook") from None
+        raise BadInput(f"{name} is not UTF-8 text, so it is not a Jupyter notebook") from None
     except (json.JSONDecodeError, nbformat.reader.NotJSONError):
-        raise BadInput(f"{path} is not valid JSON, so it is not a Jupyter notebook") from None
+        raise BadInput(f"{name} is not valid JSON, so it is not a Jupyter notebook") from None
     except nbformat.ValidationError as error:
-        raise BadInput(f"{path} is not a valid Jupyter notebook: {error.message[:120]}") from None
+        raise BadInput(f"{name} is not a valid Jupyter notebook: {error.message[:120]}") from None
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds of error on malformed JSON
-        raise BadInput(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:80]})") from None
+        raise BadInput(f"{name} is not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:80]})") from None
 
 
 def grade_id(cell):

@@ -1,0 +1,116 @@
+"""Collect a class's submissions from nbgrader's layout, ``submitted/<student>/<assignment>/<assignment>.ipynb``.
+
+Each submission becomes a ``Job`` that carries the notebook's bytes, so a worker on another
+machine needs the course installed but not the submissions. What cannot become a job (a missing
+notebook, an unknown assignment or student) becomes a ``Problem`` for the summary.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import ROOT, available_assignments
+
+TIMESTAMP_FILE = "timestamp.txt"
+# Changing any of these changes every grade of the assignment, so it invalidates the ledger.
+GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/reference/*.py", "course_utils/grading.py")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text."""
+    student: str
+    assignment: str
+    notebook: bytes
+    timestamp: str = None
+    duedate: object = None          # datetime from the gradebook, or None
+    content_hash: str = ""
+
+    @property
+    def name(self):
+        return f"{self.student}/{self.assignment}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A submission folder that could not be graded, and why, for the summary."""
+    student: str
+    assignment: str
+    what: str
+
+
+def grader_fingerprint(assignment, root=ROOT):
+    """SHA-256 over the assignment's source notebook and the grader's checking code."""
+    digest = hashlib.sha256()
+    paths = [root / "source" / assignment / f"{assignment}.ipynb"]
+    paths += sorted(p for pattern in GRADER_FILES for p in root.glob(pattern))
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def content_hash(job, fingerprint):
+    """What a grade depends on: the notebook, its timestamp, the due date and the grader."""
+    digest = hashlib.sha256()
+    for part in (job.assignment, job.timestamp or "", str(job.duedate or ""), fingerprint):
+        digest.update(part.encode() + b"\0")
+    digest.update(job.notebook)
+    return digest.hexdigest()
+
+
+def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, duedates=None):
+    """Scan ``submitted`` and return (jobs, problems).
+
+    Inputs:
+        submitted:   the directory holding one folder per student
+        assignments: names to grade (default: every assignment of the course)
+        roster:      the student ids the gradebook knows
+        only_roster: report folders of students not in the roster instead of grading them
+                     (nbgrader's Autograde.create_student = False)
+        duedates:    {assignment: datetime or None}, copied into each job
+    Students of the roster who submitted nothing for an assignment that others submitted are
+    reported as "no submission".
+    """
+    submitted = Path(submitted)
+    wanted = list(assignments or available_assignments())
+    known = set(available_assignments())
+    duedates = duedates or {}
+    fingerprints = {name: grader_fingerprint(name) for name in wanted}
+    jobs, problems = [], []
+    students = sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for folder in students:
+        student = folder.name
+        if not safe_name(student):
+            problems.append(Problem(student, "", "folder name is not a usable student id (letters, digits, . _ @ + -)"))
+            continue
+        if only_roster and student not in roster:
+            problems.append(Problem(student, "", "unknown student: this folder's name is not in the gradebook's roster"))
+            continue
+        for assignment_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            assignment = assignment_dir.name
+            if assignment not in known:
+                problems.append(Problem(student, assignment, f"unknown assignment folder {assignment!r}"))
+                continue
+            if assignment not in wanted:
+                continue
+            notebook = assignment_dir / f"{assignment}.ipynb"
+            if not notebook.is_file():
+                others = sorted(p.name for p in assignment_dir.glob("*.ipynb"))
+                found = f" (found {', '.join(others)}; rename it {notebook.name})" if others else ""
+                problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}"))
+                continue
+            stamp = assignment_dir / TIMESTAMP_FILE
+            job = Job(student, assignment, notebook.read_bytes(),
+                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment))
+            jobs.append(Job(**{**job.__dict__, "content_hash": content_hash(job, fingerprints[assignment])}))
+    seen = {(item.student, item.assignment) for item in [*jobs, *problems]}
+    submitted_to = {job.assignment for job in jobs}
+    for student in sorted(set(roster) | {job.student for job in jobs}):
+        problems += [Problem(student, name, "no submission") for name in wanted
+                     if name in submitted_to and (student, name) not in seen]
+    return jobs, problems
+
+
+def safe_name(name):
+    """True for a student or assignment name that is safe as a folder name in the outputs."""
+    return bool(re.fullmatch(r"[A-Za-z0-9_.@+-]{1,128}", name)) and name not in (".", "..")
