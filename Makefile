@@ -6,12 +6,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test build validate lock clean sandbox-tools
+.PHONY: demo test build validate lock clean sandbox-tools test-tools
 
 demo: $(STAMP) sandbox-tools
 	$(PY) -m autograder demo
 
-test: $(STAMP) sandbox-tools
+test: $(STAMP) sandbox-tools test-tools
 	$(PY) -m pytest -n auto
 
 build: $(STAMP)
@@ -24,6 +24,11 @@ validate: $(STAMP) sandbox-tools
 sandbox-tools:
 	@command -v bwrap >/dev/null || { echo "Installing bubblewrap, the grader's sandbox (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
+# The tests start a private PostgreSQL server (Debian's package) for the gradebook on PostgreSQL.
+test-tools:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "Installing PostgreSQL for the tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
