@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {build,validate,grade,grade-batch,bundle,demo}.
+"""Command line: python -m autograder {build,validate,grade,grade-batch,gradescope,report,bench,bundle,demo}.
 
 Exit codes: 0 when the command did its job (a graded submission may score anything),
 2 with one line on bad input, 1 only when the grader itself failed.
@@ -94,6 +94,18 @@ def cmd_grade_batch(args):
     return 1 if faults else 0
 
 
+def cmd_gradescope(args):
+    from .gradescope import build_archive
+    members = build_archive(args.out_zip, args.assignment)
+    print(f"wrote {args.out_zip}: setup.sh, run_autograder and {len(members) - 2} course files for {args.assignment}")
+    return 0
+
+
+def cmd_gradescope_run(args):
+    from .gradescope import run
+    return run(args.root, args.assignment)
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
@@ -137,6 +149,15 @@ def parser():
                    help="report, not grade, folders of students missing from the gradebook's roster")
     add_limit_flags(b)
     b.set_defaults(run=cmd_grade_batch)
+
+    z = sub.add_parser("gradescope", help="build a Gradescope autograder zip for one assignment")
+    z.add_argument("out_zip")
+    z.add_argument("--assignment", required=True)
+    z.set_defaults(run=cmd_gradescope)
+    z = sub.add_parser("gradescope-run", help="(inside Gradescope) grade /autograder/submission into results.json")
+    z.add_argument("--assignment", required=True)
+    z.add_argument("--root", default="/autograder")
+    z.set_defaults(run=cmd_gradescope_run)
 
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))

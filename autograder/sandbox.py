@@ -107,6 +107,9 @@ def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
         "MPLCONFIGDIR": f"{INSIDE['home']}/.matplotlib", "IPYTHONDIR": f"{INSIDE['home']}/.ipython",
         "JUPYTER_RUNTIME_DIR": f"{INSIDE['home']}/runtime", "TMPDIR": f"{INSIDE['home']}/tmp",
         "PYTHONHASHSEED": "0",
+        # The course's own course_utils, whatever the venv's install points at (ROOT itself is
+        # hidden; only its course_utils and datasets are bound back).
+        "PYTHONPATH": str(ROOT),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
         "COURSE_PROBE_DIR": INSIDE["probes"], "NBGRADER_EXECUTION": "autograde",
