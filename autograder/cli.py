@@ -106,6 +106,19 @@ def cmd_gradescope_run(args):
     return run(args.root, args.assignment)
 
 
+def cmd_report(args):
+    from .class_report import write_report
+    from .course import course_config
+    out = Path(args.out)
+    db_url = args.db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}"
+    if not args.db_url and not (out / "gradebook.db").exists():
+        raise BadInput(f"no gradebook in {out}: run grade-batch first, or give --db-url")
+    html = Path(args.html or out / "report.html")
+    count = write_report(db_url, course_config().CourseDirectory.course_id, html)
+    print(f"wrote {html}: {count} graded submissions")
+    return 0
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
@@ -158,6 +171,12 @@ def parser():
     z.add_argument("--assignment", required=True)
     z.add_argument("--root", default="/autograder")
     z.set_defaults(run=cmd_gradescope_run)
+
+    r = sub.add_parser("report", help="an HTML page of the class's scores, pass rates and frequent mistakes")
+    r.add_argument("--out", default=str(ROOT / "grading"), help="grade-batch's output folder")
+    r.add_argument("--db-url", help="the class gradebook (default: sqlite:///OUT/gradebook.db)")
+    r.add_argument("--html", help="where to write the page (default: OUT/report.html)")
+    r.set_defaults(run=cmd_report)
 
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))

@@ -85,6 +85,11 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
         assert (out / "autograded" / student / "softmax" / "softmax.ipynb").exists()
     table = summary_table(list(rows.values()))
     assert "missing notebook" in table and "refused" in table
+    report = subprocess.run([sys.executable, "-m", "autograder", "report", "--out", str(out)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert report.returncode == 0 and "4 graded submissions" in report.stdout, report.stderr
+    page = (out / "report.html").read_text()
+    assert page.count("<img") == 3 and "test_one_hot" in page
 
 
 def test_unchanged_submissions_are_skipped_and_changed_ones_regraded(built, tmp_path, mistake):

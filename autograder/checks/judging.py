@@ -26,7 +26,7 @@ def shown_argument(data):
     if isinstance(data, dict) and "$call" in data:
         return "cache" if data.get("index") == 1 else f"{data['$call']['function']}(...)"
     value = decode(data)
-    if isinstance(value, np.ndarray) and value.size > 6:
+    if isinstance(value, np.ndarray) and (value.size > 6 or value.ndim > 1):
         return f"<array {value.shape}>"
     return repr(value)
 
