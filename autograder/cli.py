@@ -10,7 +10,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from .course import ROOT, BadInput
+from .course import ROOT, BadInput, check_assignment
 
 
 def cmd_build(args):
@@ -119,6 +119,16 @@ def cmd_report(args):
     return 0
 
 
+def cmd_bench(args):
+    from .bench import bench
+    if args.n < 1:
+        raise BadInput("--n must be at least 1")
+    for name in args.assignment or []:
+        check_assignment(name)
+    bench(args.n, args.assignment, args.json)
+    return 0
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
@@ -177,6 +187,12 @@ def parser():
     r.add_argument("--db-url", help="the class gradebook (default: sqlite:///OUT/gradebook.db)")
     r.add_argument("--html", help="where to write the page (default: OUT/report.html)")
     r.set_defaults(run=cmd_report)
+
+    m = sub.add_parser("bench", help="time stock nbgrader, grade-batch --jobs 1 and 2, and bare nbclient")
+    m.add_argument("--n", type=int, default=40, help="number of submissions (default 40)")
+    m.add_argument("--assignment", action="append", help="only these assignments (repeatable)")
+    m.add_argument("--json", help="also write the figures to this JSON file")
+    m.set_defaults(run=cmd_bench)
 
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))

@@ -90,7 +90,9 @@ def fresh_uid():
 def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
     """The command that runs the runner on ``input_dir`` inside the sandbox."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
-    args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            # POSIX semaphores (multiprocessing, joblib) need a writable /dev/shm; small, like /tmp.
+            "--size", str(64 << 20), "--perms", "1777", "--tmpfs", "/dev/shm"]
     for hidden in (*HIDDEN, tempfile.gettempdir(), str(ROOT)):
         if Path(hidden).is_dir():
             args += ["--perms", "0755", "--tmpfs", hidden]
@@ -112,6 +114,8 @@ def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
         "PYTHONPATH": str(ROOT),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+        # One compute thread per kernel: parallel graders share the cores instead of fighting over them.
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
         "COURSE_PROBE_DIR": INSIDE["probes"], "NBGRADER_EXECUTION": "autograde",
     }
     args += ["--clearenv"] + [a for k, v in env.items() for a in ("--setenv", k, v)]
