@@ -6,13 +6,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test build validate lock clean sandbox-tools test-tools
+.PHONY: demo test build validate lab formgrader lock clean sandbox-tools test-tools
 
 demo: $(STAMP) sandbox-tools
 	$(PY) -m autograder demo
 
 test: $(STAMP) sandbox-tools test-tools
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadgroup
 
 build: $(STAMP)
 	$(PY) -m autograder build
@@ -20,15 +20,27 @@ build: $(STAMP)
 validate: $(STAMP) sandbox-tools
 	$(PY) -m autograder validate
 
+# JupyterLab for learners (with nbgrader's Validate button) on ./lab, a copy of the release.
+lab: $(STAMP)
+	$(PY) -m autograder lab
+
+# The instructor's formgrader on ./grading, the output of `python -m autograder grade-batch`.
+formgrader: $(STAMP)
+	$(PY) -m autograder formgrader
+
 # The grader runs every submission under bubblewrap (Debian's package).
 sandbox-tools:
 	@command -v bwrap >/dev/null || { echo "Installing bubblewrap, the grader's sandbox (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
-# The tests start a private PostgreSQL server (Debian's package) for the gradebook on PostgreSQL.
+# The tests start a private PostgreSQL server for the gradebook on PostgreSQL, and drive
+# chromium with Playwright for the browser tests (Debian's packages; Playwright's own browser
+# download does not work offline).
 test-tools:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "Installing PostgreSQL for the tests (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@command -v chromium >/dev/null || { echo "Installing chromium for the browser tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -129,6 +129,18 @@ def cmd_bench(args):
     return 0
 
 
+def cmd_lab(args):
+    from .jupyter import prepare_lab, serve
+    workspace = prepare_lab(args.dir)
+    return serve(workspace.resolve(), args.port, "/lab", "JupyterLab on the learner's notebooks", learner=True)
+
+
+def cmd_formgrader(args):
+    from .jupyter import prepare_formgrader, serve
+    out = prepare_formgrader(args.out)
+    return serve(out, args.port, "/formgrader", "formgrader on the class gradebook", learner=False)
+
+
 def cmd_demo(args):
     from .demo import demo
     print(demo(Path(args.out)))
@@ -193,6 +205,15 @@ def parser():
     m.add_argument("--assignment", action="append", help="only these assignments (repeatable)")
     m.add_argument("--json", help="also write the figures to this JSON file")
     m.set_defaults(run=cmd_bench)
+
+    j = sub.add_parser("lab", help="JupyterLab on a learner workspace (the release bundle), localhost only")
+    j.add_argument("--dir", default=str(ROOT / "lab"), help="the workspace; created from release/ if missing")
+    j.add_argument("--port", type=int, default=8888)
+    j.set_defaults(run=cmd_lab)
+    j = sub.add_parser("formgrader", help="nbgrader's formgrader on a grade-batch output folder, localhost only")
+    j.add_argument("--out", default=str(ROOT / "grading"), help="grade-batch's output folder")
+    j.add_argument("--port", type=int, default=8889)
+    j.set_defaults(run=cmd_formgrader)
 
     d = sub.add_parser("demo", help="build, then grade the bundled example submissions")
     d.add_argument("--out", default=str(ROOT / "demo-output"))
