@@ -2,7 +2,8 @@
 
 Workers (local processes, or a Dask cluster with ``scheduler``) each grade one submission in a
 private workspace with ``grade.grade_submission`` and return plain data. Only this process writes
-the class gradebook (``record.ClassGradebook``), so SQLite's single-writer rule holds and a
+the class gradebook, and at the end it writes the feedback pages from it with nbgrader's
+generate_feedback, one run per assignment (``record.ClassGradebook``), so SQLite's single-writer rule holds and a
 PostgreSQL gradebook works the same way. Each result is recorded as soon as it arrives, so a batch
 killed at any point loses only the submissions in flight; the next run skips every submission
 whose content hash is already in the ledger and grades the rest.
@@ -26,8 +27,8 @@ from nbgrader.utils import parse_utc
 
 from .build import ensure_built
 from .collect import collect
-from .course import BadInput, available_assignments, check_assignment, course_config
-from .grade import GraderFault, grade_submission
+from .course import BadInput, available_assignments, check_assignment, course_config, nbgrader_api, nbgrader_failure
+from .grade import GraderFault, grade_submission, grading_config
 from .progress import Progress
 from .record import ClassGradebook
 from .submission import parse_notebook
@@ -48,7 +49,7 @@ def grade_job(job, limits=None):
     started = time.monotonic()
     try:
         nb = parse_notebook(job.notebook, f"{job.name}/{job.assignment}.ipynb")
-        graded = grade_submission(nb, job.assignment, job.student, job.timestamp, job.duedate, True, limits,
+        graded = grade_submission(nb, job.assignment, job.student, job.timestamp, job.duedate, False, limits,
                                   name=f"{job.name}/{job.assignment}.ipynb")
         return Outcome("graded", graded, seconds=time.monotonic() - started)
     except BadInput as error:
@@ -119,6 +120,7 @@ def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, schedu
             progress.advance(job.name, _note(rows[-1]))
         progress.close()
         book.export_csv(out / "grades.csv")
+        rows += write_feedback(out, book.db_url, wanted)
     rows.sort(key=lambda r: (r.student, r.assignment))
     (out / "batch-summary.json").write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1) + "\n")
     return rows
@@ -165,7 +167,7 @@ def _keep(book, out, job, outcome):
     if outcome.status == "graded":
         graded = outcome.graded
         _write(out / "autograded" / job.student / job.assignment / f"{job.assignment}.ipynb", graded.autograded)
-        _write(out / "feedback" / job.student / job.assignment / f"{job.assignment}.html", graded.feedback)
+        (out / "feedback" / job.student / job.assignment / f"{job.assignment}.html").unlink(missing_ok=True)  # stale
         _write(out / "results" / job.student / f"{job.assignment}.json", json.dumps(graded.results, indent=2) + "\n")
         book.record(job, graded, outcome.seconds)
         late = graded.late.get("penalty") or 0.0
@@ -176,6 +178,25 @@ def _keep(book, out, job, outcome):
     if outcome.status == "refused":
         book.record_refusal(job, outcome.message, outcome.seconds)
     return Row(job.student, job.assignment, outcome.status, seconds=outcome.seconds, note=outcome.message)
+
+
+def write_feedback(out, db_url, assignments):
+    """nbgrader's generate_feedback over the class gradebook, once per assignment, for every graded
+    submission that has no feedback yet (one exporter serves them all, and scores entered later in
+    formgrader show up when a feedback page is deleted and this runs again). Returns problem rows."""
+    config = grading_config(out)
+    config.CourseDirectory.db_url = db_url
+    api = nbgrader_api(out, config)
+    rows = []
+    for assignment in assignments:
+        autograded = sorted((out / "autograded").glob(f"*/{assignment}/{assignment}.ipynb"))
+        if not any(not (out / "feedback" / p.parent.parent.name / assignment / f"{assignment}.html").exists()
+                   for p in autograded):
+            continue
+        outcome = api.generate_feedback(assignment)
+        if not outcome["success"]:
+            rows.append(Row("-", assignment, "fault", note=f"feedback not written: {nbgrader_failure(outcome)}"))
+    return rows
 
 
 def _write(path, text):

@@ -128,7 +128,7 @@ def judge_quadratic_cost(records):
 X_COURSE = [1.0, -10.0, 25.0]
 X_OTHER = [2.0, 4.0, -1.0]   # minimum at w = -1
 TRAIN_RUNS = {
-    "adam to convergence": (X_COURSE, 0.1, 300, "adam"),
+    "adam to convergence": (X_COURSE, 0.1, 200, "adam"),
     "adam, 10 steps": (X_COURSE, 0.1, 10, "adam"),
     "sgd": (X_OTHER, 0.05, 40, "sgd"),
     "rmsprop": (X_OTHER, 0.01, 60, "rmsprop"),
@@ -324,7 +324,7 @@ def judge_compute_total_loss(records):
 
 
 # --- model ----------------------------------------------------------------------------------
-MODEL_SETTINGS = {"learning_rate": 0.01, "num_epochs": 4, "minibatch_size": 64, "seed": 1}
+MODEL_SETTINGS = {"learning_rate": 0.01, "num_epochs": 3, "minibatch_size": 64, "seed": 1}
 REQUIRED_TEST_ACCURACY = 0.9
 
 
@@ -453,7 +453,7 @@ CHECKS = [
           judge_compute_total_loss, shortcuts=("sklearn.metrics.log_loss",)),
     Check("test_model", lambda: {"calls": [
         _driven("model", drive_model, *MODEL_SETTINGS.values(), shift, label=label,
-                shown="model(X_train, Y_train, X_test, Y_test, learning_rate=0.01, num_epochs=4, minibatch_size=64, "
+                shown="model(X_train, Y_train, X_test, Y_test, learning_rate=0.01, num_epochs=3, minibatch_size=64, "
                       f"seed=1){' with other test labels' if shift else ''}")
         for label, shift in (("train", 0), ("same seed", 1))]},
           judge_model, shortcuts=KERAS_LAYERS),
