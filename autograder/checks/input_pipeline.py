@@ -42,6 +42,7 @@ def as_array(value):
 
 # --- drivers (run in the learner's kernel; each imports what it uses) ------------------------
 def drive_write_h5(write_h5, arrays, attrs, options):
+    import gc
     import os
     import tempfile
 
@@ -59,10 +60,17 @@ def drive_write_h5(write_h5, arrays, attrs, options):
         return False
 
     path = os.path.join(tempfile.mkdtemp(), "written.h5")
-    write_h5(path, arrays, attrs, **options)
+    collecting = gc.isenabled()
+    gc.disable()  # the file must be closed by write_h5, not by a garbage collection that happens to run
+    try:
+        write_h5(path, arrays, attrs, **options)
+        still_open = is_open(path)
+    finally:
+        if collecting:
+            gc.enable()
     if not os.path.exists(path):
         return {"exists": False}
-    found = {"exists": True, "open": is_open(path), "datasets": {}, "attrs_elsewhere": []}
+    found = {"exists": True, "open": still_open, "datasets": {}, "attrs_elsewhere": []}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
@@ -77,6 +85,7 @@ def drive_write_h5(write_h5, arrays, attrs, options):
 
 
 def drive_load_h5(load_h5, arrays, attrs, group_attrs):
+    import gc
     import os
     import tempfile
 
@@ -101,8 +110,15 @@ def drive_load_h5(load_h5, arrays, attrs, group_attrs):
             f.attrs[name] = value
         for name, value in group_attrs.items():
             f["train"].attrs[name] = value
-    result = load_h5(path)
-    return {"result": result, "open": is_open(path)}
+    collecting = gc.isenabled()
+    gc.disable()  # the file must be closed by load_h5, not by a garbage collection that happens to run
+    try:
+        result = load_h5(path)
+        still_open = is_open(path)
+    finally:
+        if collecting:
+            gc.enable()
+    return {"result": result, "open": still_open}
 
 
 def drive_h5_batches(h5_batches, data, batch_size):
@@ -199,12 +215,20 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
     saved = {name: namespace[name] for name in ("normalize", "h5_batches") if name in namespace}
     namespace.update(normalize=normalize, h5_batches=h5_batches)
     read = {"elements": 0}
-    getitem = h5py.Dataset.__getitem__
+    getitem, array, read_direct = h5py.Dataset.__getitem__, h5py.Dataset.__array__, h5py.Dataset.read_direct
 
     def counted_getitem(self, args, new_dtype=None):
         out = getitem(self, args, new_dtype=new_dtype)
         read["elements"] += int(np.size(out))
         return out
+
+    def counted_array(self, *args, **kwargs):
+        read["elements"] += int(self.size)
+        return array(self, *args, **kwargs)
+
+    def counted_read_direct(self, dest, source_sel=None, dest_sel=None):
+        read["elements"] += int(np.size(dest) if dest_sel is None else np.size(dest[dest_sel]))
+        return read_direct(self, dest, source_sel, dest_sel)
 
     def structure(dataset):
         chain, current = [], dataset
@@ -223,12 +247,14 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
             with h5py.File(path, "w") as f:
                 f["train/x"], f["train/y"] = x, y
                 f["valid/images"], f["valid/labels"] = x[:30], np.arange(30, dtype=np.int64)
-            h5py.Dataset.__getitem__ = counted_getitem
+            h5py.Dataset.__getitem__, h5py.Dataset.__array__ = counted_getitem, counted_array
+            h5py.Dataset.read_direct = counted_read_direct
             try:
                 dataset = build(path, batch_size, shuffle_buffer, seed)
                 found["read_at_build"] = read["elements"]
             finally:
-                h5py.Dataset.__getitem__ = getitem
+                h5py.Dataset.__getitem__, h5py.Dataset.__array__ = getitem, array
+                h5py.Dataset.read_direct = read_direct
 
             def again(new_seed):
                 return build(path, batch_size, shuffle_buffer, new_seed)
@@ -242,7 +268,11 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
         found["chain"] = structure(dataset)
         found["spec"] = [[s.dtype.name, s.shape.as_list() if s.shape.rank is not None else None]
                          for s in tf.nest.flatten(dataset.element_spec)]
-        found["epoch"] = [[np.asarray(t) for t in tf.nest.flatten(element)] for element in dataset]
+        try:
+            found["epoch"] = [[np.asarray(t) for t in tf.nest.flatten(element)] for element in dataset]
+        except Exception as error:  # noqa: BLE001 - a pipeline that cannot run is the finding
+            found["epoch_error"] = f"{type(error).__name__}: {str(error)[:300]}"
+            return found
         found["same_seed"] = labels_of(again(seed))
         found["other_seed"] = labels_of(again(other_seed))
         if source == "file":
@@ -548,6 +578,8 @@ def judge_pipeline(found, what, x, batch_size):
     if spec != [images_spec, labels_spec]:
         raise Failure(f"{what}: expected the element_spec (float32 (None, {h}, {w}), int64 (None,)), found "
                       f"({spec[0][0]} {spec[0][1]}, {spec[1][0]} {spec[1][1]}).")
+    if "epoch_error" in found:
+        raise Failure(f"{what}: iterating over one epoch raised {found['epoch_error']}")
     epoch = found["epoch"]
     labels = [np.asarray(element[1]) for element in epoch]
     seen = np.concatenate(labels) if labels else np.array([], dtype=np.int64)
@@ -558,12 +590,12 @@ def judge_pipeline(found, what, x, batch_size):
         expect_close(np.asarray(images, dtype=np.float64), ref.normalize(x[labels_of_batch]).astype(np.float64),
                      f"{what}: images of a batch against x[labels] / 255", rtol=1e-6, atol=1e-7,
                      hint="Each image must stay with its label: shuffle (image, label) pairs, from_tensor_slices((x, y)).")
+    if all(ref.is_consecutive_run(b) for b in labels) and not np.array_equal(seen, np.arange(m)):
+        raise Failure(f"{what}: every batch is a run of consecutive examples, only the order of the batches changes: the "
+                      "pipeline shuffles whole batches, not examples. Shuffle before batch, not after (shuffling after batching).")
     sizes = [len(b) for b in labels]
     if sizes != ref.batch_sizes(m, batch_size):
         raise Failure(f"{what}: expected batches of sizes {ref.batch_sizes(m, batch_size)}, found {sizes}.")
-    if all(ref.is_consecutive_run(b) for b in labels):
-        raise Failure(f"{what}: every batch is a run of consecutive examples, only the order of the batches changes: the "
-                      "pipeline shuffles whole batches, not examples. Shuffle before batch, not after (shuffling after batching).")
     if np.array_equal(seen, np.arange(m)):
         raise Failure(f"{what}: the examples come out in their original order: the pipeline does not shuffle.")
     if [b.tolist() for b in found["same_seed"]] != [b.tolist() for b in labels]:
