@@ -67,7 +67,7 @@ def plot_timeline(runs, titles):
             ax.broken_barh(bars, (lane - 0.35, 0.7), facecolors=COLOURS[role], edgecolor="white")
         total = max((end for _, _, end in run), default=0.0)
         ax.set_yticks([0, 1], ["consumer\n(accelerator)", "producer\n(CPU, tf.data)"])
-        ax.set_title(f"{title}: {total:.2f} s", loc="left", fontsize=10)
+        ax.set_title(f"{title}: {total:.2f} s from the first sleep to the last", loc="left", fontsize=10)
         ax.set_ylim(-0.6, 1.6)
     axes[-1, 0].set_xlabel("seconds since the run started")
     fig.tight_layout()
