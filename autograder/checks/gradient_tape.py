@@ -335,10 +335,9 @@ def drive_model(model, learning_rate, num_epochs, minibatch_size, seed, test_lab
     import numpy as np
     from course_utils.data import flatten_and_scale, load_digits_dataset, one_hot
     train_x, train_y, test_x, test_y, _ = load_digits_dataset()
-    return model(flatten_and_scale(train_x).astype(np.float32), one_hot(train_y, 6).astype(np.float32),
-                 flatten_and_scale(test_x).astype(np.float32),
-                 one_hot((test_y + test_label_shift) % 6, 6).astype(np.float32),
-                 learning_rate, num_epochs, minibatch_size, seed)
+    images = [flatten_and_scale(x).astype(np.float32) for x in (train_x, test_x)]
+    labels = [one_hot(y, 6).astype(np.float32) for y in (train_y, (test_y + test_label_shift) % 6)]
+    return model(images[0], labels[0], images[1], labels[1], learning_rate, num_epochs, minibatch_size, seed)
 
 
 def _numbers(value, what, length):
