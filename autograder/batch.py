@@ -106,8 +106,8 @@ def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, schedu
         rows = [Row(p.student, p.assignment, "problem", note=p.what) for p in problems]
         todo = []
         for job in found:
-            if book.graded_hash(job.student, job.assignment) == job.content_hash:
-                entry = book.ledger(job.student, job.assignment)[0]
+            entry = book.entry(job.student, job.assignment)
+            if entry and entry.content_hash == job.content_hash:
                 rows.append(Row(job.student, job.assignment, "skipped", entry.score, entry.max_score,
                                 entry.late_penalty or 0.0, None, "unchanged since it was graded"))
             else:

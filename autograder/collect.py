@@ -6,7 +6,7 @@ notebook, an unknown assignment or student) becomes a ``Problem`` for the summar
 """
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .course import ROOT, available_assignments
@@ -102,7 +102,7 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
             stamp = assignment_dir / TIMESTAMP_FILE
             job = Job(student, assignment, notebook.read_bytes(),
                       stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment))
-            jobs.append(Job(**{**job.__dict__, "content_hash": content_hash(job, fingerprints[assignment])}))
+            jobs.append(replace(job, content_hash=content_hash(job, fingerprints[assignment])))
     seen = {(item.student, item.assignment) for item in [*jobs, *problems]}
     submitted_to = {job.assignment for job in jobs}
     for student in sorted(set(roster) | {job.student for job in jobs}):

@@ -94,16 +94,13 @@ class ClassGradebook:
     def duedate(self, assignment):
         return self.gb.find_assignment(assignment).duedate
 
-    def ledger(self, student=None, assignment=None):
-        query = self.gb.db.query(LedgerEntry)
-        if student is not None:
-            query = query.filter_by(student=student, assignment=assignment)
-        return query.all()
+    def ledger(self):
+        """Every ledger entry: the last grading of each submission."""
+        return self.gb.db.query(LedgerEntry).all()
 
-    def graded_hash(self, student, assignment):
-        """The content hash recorded for this submission's last grading, or None."""
-        entry = self.gb.db.get(LedgerEntry, (student, assignment))
-        return entry.content_hash if entry else None
+    def entry(self, student, assignment):
+        """The ledger entry of this submission's last grading, or None."""
+        return self.gb.db.get(LedgerEntry, (student, assignment))
 
     # --- recording -----------------------------------------------------------------------------
     def record(self, job, graded, seconds):
@@ -112,7 +109,7 @@ class ClassGradebook:
         submission = self.gb.update_or_create_submission(job.assignment, job.student,
                                                          timestamp=graded.late.get("timestamp"))
         answers = _manual_answers(graded.autograded)
-        previous = self.gb.db.get(LedgerEntry, (job.student, job.assignment))
+        previous = self.entry(job.student, job.assignment)
         kept = json.loads(previous.answers) if previous and previous.answers else {}
         for notebook in submission.notebooks:
             notebook.late_submission_penalty = graded.late.get("penalty") or None
@@ -137,7 +134,7 @@ class ClassGradebook:
         self._write_ledger(job, status="refused", seconds=seconds, message=message)
 
     def _write_ledger(self, job, **values):
-        entry = self.gb.db.get(LedgerEntry, (job.student, job.assignment)) or LedgerEntry(
+        entry = self.entry(job.student, job.assignment) or LedgerEntry(
             student=job.student, assignment=job.assignment)
         for name in ("score", "max_score", "late_penalty", "message", "results", "answers"):
             setattr(entry, name, values.get(name))

@@ -3,8 +3,8 @@ two forms of iter(), tf.data pipelines, prefetching and bfloat16 rounding.
 
 Everything that needs TensorFlow, h5py or a file happens in *drivers*: module-level functions whose
 source is sent into the learner's kernel (see ``driver_call``). They build their own files under
-``tempfile.mkdtemp()``, watch what the learner's code reads (a counter on ``h5py.Dataset``'s read
-methods, a file object that counts its reads, a generator that counts what it produced) and return
+``tempfile.mkdtemp()``, watch what the learner's code reads (``course_utils.h5tools.count_reads``
+and ``is_open``, a file object that counts its reads, a generator that counts what it produced) and return
 plain data; the judges below compare it with numpy references, in the grader's process, which never
 imports TensorFlow.
 
@@ -49,15 +49,7 @@ def drive_write_h5(write_h5, arrays, attrs, options):
     import h5py
     import numpy as np
 
-    def is_open(path):
-        for object_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_ALL):
-            try:
-                name = h5py.h5f.get_name(object_id)
-            except Exception:  # noqa: BLE001
-                continue
-            if os.path.realpath(os.fsdecode(name)) == os.path.realpath(path):
-                return True
-        return False
+    from course_utils.h5tools import is_open
 
     path = os.path.join(tempfile.mkdtemp(), "written.h5")
     collecting = gc.isenabled()
@@ -91,15 +83,7 @@ def drive_load_h5(load_h5, arrays, attrs, group_attrs):
 
     import h5py
 
-    def is_open(path):
-        for object_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_ALL):
-            try:
-                name = h5py.h5f.get_name(object_id)
-            except Exception:  # noqa: BLE001
-                continue
-            if os.path.realpath(os.fsdecode(name)) == os.path.realpath(path):
-                return True
-        return False
+    from course_utils.h5tools import is_open
 
     path = os.path.join(tempfile.mkdtemp(), "to_load.h5")
     with h5py.File(path, "w") as f:
@@ -128,49 +112,20 @@ def drive_h5_batches(h5_batches, data, batch_size):
     import h5py
     import numpy as np
 
-    def is_open(path):
-        for object_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_ALL):
-            try:
-                name = h5py.h5f.get_name(object_id)
-            except Exception:  # noqa: BLE001
-                continue
-            if os.path.realpath(os.fsdecode(name)) == os.path.realpath(path):
-                return True
-        return False
+    from course_utils.h5tools import count_reads, is_open
 
     path = os.path.join(tempfile.mkdtemp(), "large.h5")
     with h5py.File(path, "w") as f:
         f.create_dataset("data/values", data=data, chunks=True)
         f.create_dataset("data/other", data=np.zeros(len(data)))
-    read = {"elements": 0}
-    getitem, array, read_direct = h5py.Dataset.__getitem__, h5py.Dataset.__array__, h5py.Dataset.read_direct
-
-    def counted_getitem(self, args, new_dtype=None):
-        out = getitem(self, args, new_dtype=new_dtype)
-        read["elements"] += int(np.size(out))
-        return out
-
-    def counted_array(self, *args, **kwargs):
-        read["elements"] += int(self.size)
-        return array(self, *args, **kwargs)
-
-    def counted_read_direct(self, dest, source_sel=None, dest_sel=None):
-        read["elements"] += int(np.size(dest) if dest_sel is None else np.size(dest[dest_sel]))
-        return read_direct(self, dest, source_sel, dest_sel)
-
-    h5py.Dataset.__getitem__, h5py.Dataset.__array__ = counted_getitem, counted_array
-    h5py.Dataset.read_direct = counted_read_direct
-    try:
+    with count_reads() as read:
         batches = h5_batches(path, "data/values", batch_size)
-        before = read["elements"]
+        before = read.elements
         lazy = hasattr(batches, "__next__")
         iterator = iter(batches)
         first = next(iterator)
-        after_first = read["elements"]
+        after_first = read.elements
         rest = list(iterator)
-    finally:
-        h5py.Dataset.__getitem__, h5py.Dataset.__array__ = getitem, array
-        h5py.Dataset.read_direct = read_direct
     return {"iterator": lazy, "before": before, "after_first": after_first, "batches": [first, *rest],
             "open": is_open(path)}
 
@@ -202,6 +157,8 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
     import numpy as np
     import tensorflow as tf
 
+    from course_utils.h5tools import count_reads
+
     def normalize(image, label):
         return tf.cast(image, tf.float32) / 255.0, label
 
@@ -214,22 +171,6 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
     namespace = getattr(build, "__globals__", {})
     saved = {name: namespace[name] for name in ("normalize", "h5_batches") if name in namespace}
     namespace.update(normalize=normalize, h5_batches=h5_batches)
-    read = {"elements": 0}
-    getitem, array, read_direct = h5py.Dataset.__getitem__, h5py.Dataset.__array__, h5py.Dataset.read_direct
-
-    def counted_getitem(self, args, new_dtype=None):
-        out = getitem(self, args, new_dtype=new_dtype)
-        read["elements"] += int(np.size(out))
-        return out
-
-    def counted_array(self, *args, **kwargs):
-        read["elements"] += int(self.size)
-        return array(self, *args, **kwargs)
-
-    def counted_read_direct(self, dest, source_sel=None, dest_sel=None):
-        read["elements"] += int(np.size(dest) if dest_sel is None else np.size(dest[dest_sel]))
-        return read_direct(self, dest, source_sel, dest_sel)
-
     def structure(dataset):
         chain, current = [], dataset
         while current is not None and len(chain) < 30:
@@ -247,14 +188,9 @@ def drive_pipeline(build, x, y, batch_size, shuffle_buffer, seed, other_seed, so
             with h5py.File(path, "w") as f:
                 f["train/x"], f["train/y"] = x, y
                 f["valid/images"], f["valid/labels"] = x[:30], np.arange(30, dtype=np.int64)
-            h5py.Dataset.__getitem__, h5py.Dataset.__array__ = counted_getitem, counted_array
-            h5py.Dataset.read_direct = counted_read_direct
-            try:
+            with count_reads() as read:
                 dataset = build(path, batch_size, shuffle_buffer, seed)
-                found["read_at_build"] = read["elements"]
-            finally:
-                h5py.Dataset.__getitem__, h5py.Dataset.__array__ = getitem, array
-                h5py.Dataset.read_direct = read_direct
+            found["read_at_build"] = read.elements
 
             def again(new_seed):
                 return build(path, batch_size, shuffle_buffer, new_seed)

@@ -99,6 +99,12 @@ class Records:
             return call.get("shown", label)
         return call_text(call["function"], call["args"], call.get("kwargs"))
 
+def planned_call(label, function, *args, **kwargs):
+    """A planned call of the learner's ``function`` on plain values (arrays, numbers, lists)."""
+    return {"label": label, "function": function, "args": [encode(a) for a in args],
+            "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+
+
 def driver_call(label, driver, *args, needs=(), shown=""):
     """A planned call that runs the grader's ``driver`` in the learner's kernel.
 
