@@ -1,18 +1,27 @@
-"""Execute (sandbox): run a notebook with the learner's code in bubblewrap, with limits.
+"""Execute (sandbox): run notebooks with the learner's code in bubblewrap, with limits.
 
 The sandbox sees the system read-only and nothing of the course but the virtual environment,
 ``course_utils`` and ``datasets``: not the gradebook, ``source/``, ``autograder/``, other
 submissions or the grader's files. It has no network but loopback, a private size-capped /tmp,
-and the learner's kernel runs as an unprivileged uid of its own, drawn for each run, under rlimits
-(address space, processes, file size, no core dumps). Where the machine offers cgroup v1 ``memory`` and ``pids`` controllers, the whole
-sandbox also gets one memory and one process budget, which a fork bomb cannot multiply.
+and each learner's kernel runs as an unprivileged uid of its own, drawn for each notebook, under
+rlimits (address space, processes, file size, no core dumps). Where the machine offers cgroup v1
+``memory`` and ``pids`` controllers, the whole sandbox also gets one memory and one process
+budget, which a fork bomb cannot multiply.
 
-The runner inside (``sandbox_runner.py``) sends back one JSON payload through a pipe; this side
-reads at most twice ``max_output`` bytes of it (the notebook's output plus the records) and kills
-the sandbox after ``notebook_timeout`` and a start-up allowance.
+A sandbox is kept warm between notebooks, one per grading thread: the runner inside
+(``sandbox_runner.py``) executes one notebook after another, with kernels forked from a zygote
+(``sandbox_zygote.py``) that has already imported the course's libraries, and leaves nothing of
+one notebook for the next. For each notebook it sends back one frame of JSON through a pipe;
+this side reads at most twice ``max_output`` bytes of it (the notebook's output plus the
+records) and, after ``notebook_timeout`` and a start-up allowance, kills the sandbox (the next
+notebook gets a fresh one). A warm sandbox that fails to answer is replaced and the notebook run
+again once in a fresh one, so a broken sandbox never costs a submission its grade.
 """
+import collections
 import json
 import os
+import queue
+import re
 import secrets
 import shutil
 import signal
@@ -22,6 +31,7 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
@@ -29,8 +39,12 @@ import nbformat
 from .course import ROOT
 
 FIRST_KERNEL_UID = 200_000
-RUNNER = Path(__file__).with_name("sandbox_runner.py")
+SCRIPTS = {"runner.py": Path(__file__).with_name("sandbox_runner.py"),
+           "zygote.py": Path(__file__).with_name("sandbox_zygote.py")}
 START_UP_SECONDS = 60            # allowance for starting the sandbox and the kernel(s)
+# Libraries the zygote may import before a kernel forks (see sandbox_zygote.PRELOADABLE).
+PRELOADABLE = ("numpy", "h5py", "matplotlib", "tensorflow", "keras")
+IMPORTED = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/media")
 INSIDE = {"in": "/tmp/in", "work": "/tmp/work", "probes": "/tmp/probes", "home": "/tmp/home"}
 
@@ -62,6 +76,8 @@ class RunResult:
     events: list = None
     failure: str = ""
     memory_exhausted: bool = False
+    timed_out: bool = False
+    overflow: bool = False
 
 
 def bwrap_path():
@@ -87,8 +103,9 @@ def fresh_uid():
     return FIRST_KERNEL_UID + secrets.randbelow(1 << 30)
 
 
-def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
-    """The command that runs the runner on ``input_dir`` inside the sandbox."""
+def bwrap_command(jobs_dir, limits, payload_fd):
+    """The command that starts the runner inside the sandbox, serving the notebooks put in
+    ``jobs_dir`` (read-only inside, with the runner's and the zygote's scripts)."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             # POSIX semaphores (multiprocessing, joblib) need a writable /dev/shm; small, like /tmp.
@@ -99,7 +116,7 @@ def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
     args += ["--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
     for path in (base, venv, ROOT / "course_utils", ROOT / "datasets"):
         args += _visible_again(path)
-    args += ["--ro-bind", str(input_dir), INSIDE["in"], "--perms", "0777", "--dir", INSIDE["work"]]
+    args += ["--ro-bind", str(jobs_dir), INSIDE["in"], "--perms", "0777", "--dir", INSIDE["work"]]
     # The kernel's home and the grader's records get their own small file systems, so that a
     # submission that fills /tmp can still start kernels and record later tests.
     args += ["--size", str(32 << 20), "--perms", "0777", "--tmpfs", INSIDE["home"],
@@ -122,13 +139,8 @@ def bwrap_command(input_dir, limits, payload_fd, kernel_uid):
     args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--chdir", INSIDE["work"]]
     args += ["prlimit", f"--as={limits.address_space_bytes}", f"--fsize={limits.file_size_bytes}", "--core=0", "--",
-             str(venv / "bin" / "python"), f"{INSIDE['in']}/runner.py", f"{INSIDE['in']}/notebook.ipynb",
-             "--payload-fd", str(payload_fd), "--plans", f"{INSIDE['in']}/plans",
-             "--probe-dir", INSIDE["probes"], "--cell-timeout", str(limits.cell_timeout),
-             "--notebook-timeout", str(limits.notebook_timeout),
-             "--max-cell-output", str(limits.max_cell_output_bytes),
-             "--max-output", str(limits.max_output_bytes),
-             "--kernel-uid", str(kernel_uid), "--kernel-processes", str(limits.processes)]
+             str(venv / "bin" / "python"), f"{INSIDE['in']}/runner.py", "--payload-fd", str(payload_fd),
+             "--probe-dir", INSIDE["probes"], "--zygote", f"{INSIDE['in']}/zygote.py"]
     return args
 
 
@@ -161,12 +173,10 @@ class CgroupBudget:
         for path in self.paths:
             (path / "cgroup.procs").write_text(str(os.getpid()))
 
-    def memory_exhausted(self):
-        for path in self.paths:
-            failures = path / "memory.failcnt"
-            if failures.exists() and int(failures.read_text() or 0) > 0:
-                return True
-        return False
+    def memory_failures(self):
+        """How many times the sandbox has hit its memory limit so far."""
+        failures = [path / "memory.failcnt" for path in self.paths]
+        return sum(int(f.read_text() or 0) for f in failures if f.exists())
 
     def close(self):
         for path in self.paths:
@@ -197,85 +207,163 @@ def _own_cgroup(controller):
     return None
 
 
-def _read_capped(stream, limit, into):
-    """Read up to ``limit`` bytes of ``stream`` into the list ``into``, then None if there was more.
+def preload_for(nb):
+    """The heavy libraries ``nb`` imports, which the zygote may import before its kernel starts."""
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    return sorted(set(IMPORTED.findall(code)) & set(PRELOADABLE))
 
-    The rest is read and dropped, so that the writer never blocks on a full pipe."""
-    data = stream.read(limit + 1)
-    into.append(data[:limit])
-    overflow = len(data) > limit
-    while stream.read(1 << 16):
-        overflow = True
-    if overflow:
-        into.append(None)
+
+_warm = threading.local()   # .sandbox: this thread's warm sandbox
 
 
 def run_notebook(nb, plans, limits):
-    """Execute ``nb`` in the sandbox with ``plans`` ({test_id: plan}) available to the kernel."""
-    with tempfile.TemporaryDirectory(prefix="sandbox-in-") as tmp:
-        input_dir = Path(tmp)
-        (input_dir / "plans").mkdir()
-        for test_id, plan in plans.items():
-            (input_dir / "plans" / f"{test_id}.plan.json").write_text(json.dumps(plan))
-        nbformat.write(nb, input_dir / "notebook.ipynb")
-        shutil.copy(RUNNER, input_dir / "runner.py")
-        for path in (input_dir, *input_dir.rglob("*")):
-            path.chmod(0o755 if path.is_dir() else 0o644)
+    """Execute ``nb`` in this thread's warm sandbox with ``plans`` ({test_id: plan}) available to
+    the kernel. A sandbox with other limits is replaced; one that fails is discarded, and if it was
+    a warm one that failed for a reason other than the notebook's time or output, the notebook is
+    run once more in a fresh sandbox."""
+    sandbox = getattr(_warm, "sandbox", None)
+    if sandbox is not None and (sandbox.limits != limits or not sandbox.alive()):
+        sandbox.close()
+        sandbox = None
+    reused = sandbox is not None
+    if not reused:
+        sandbox = _warm.sandbox = Sandbox(limits)
+    result = sandbox.run(nb, plans)
+    if result.failure:
+        sandbox.close()
+        _warm.sandbox = None
+        if reused and not (result.timed_out or result.overflow):
+            return run_notebook(nb, plans, limits)
+    return result
+
+
+class Sandbox:
+    """One bubblewrap sandbox that runs notebooks one after another (see the module's doc)."""
+
+    def __init__(self, limits):
+        self.limits = limits
+        self.jobs = Path(tempfile.mkdtemp(prefix="sandbox-jobs-"))
+        self.jobs.chmod(0o755)
+        for name, script in SCRIPTS.items():
+            shutil.copy(script, self.jobs / name)
+            (self.jobs / name).chmod(0o644)
         read_end, write_end = os.pipe()
-        budget = CgroupBudget(limits)
+        self.budget = CgroupBudget(limits)
+        self.process = None
+        self._finalizer = Finalize(self, Sandbox._stop, args=(self.__dict__,), exitpriority=10)
         try:
-            process = subprocess.Popen(
-                bwrap_command(input_dir, limits, write_end, fresh_uid()), pass_fds=(write_end,), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=budget.enter)
+            self.process = subprocess.Popen(
+                bwrap_command(self.jobs, limits, write_end), pass_fds=(write_end,), stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=self.budget.enter)
         except (OSError, subprocess.SubprocessError) as error:
-            budget.close()
             os.close(read_end)
+            self.close()
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from None
         finally:
             os.close(write_end)
-        payload, stderr = [], []
-        readers = [threading.Thread(target=_read_capped, args=(os.fdopen(read_end, "rb"), limits.max_output_bytes * 2, payload)),
-                   threading.Thread(target=_read_capped, args=(process.stderr, 20_000, stderr))]
-        for reader in readers:
-            reader.start()
+        self.frames, self.stderr = queue.Queue(), collections.deque(maxlen=20)
+        threading.Thread(target=_read_frames, args=(os.fdopen(read_end, "rb"), limits.max_output_bytes * 2, self.frames),
+                         daemon=True).start()
+        threading.Thread(target=_read_lines, args=(self.process.stderr, self.stderr), daemon=True).start()
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def run(self, nb, plans):
+        """Execute ``nb`` with ``plans``; return a RunResult. After a failure the sandbox must be closed."""
+        job = self.jobs / uuid.uuid4().hex
+        (job / "plans").mkdir(parents=True)
+        for test_id, plan in plans.items():
+            (job / "plans" / f"{test_id}.plan.json").write_text(json.dumps(plan))
+        nbformat.write(nb, job / "notebook.ipynb")
+        for path in (job, *job.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        limits = self.limits
+        request = {"job": f"{INSIDE['in']}/{job.name}", "kernel_uid": fresh_uid(), "kernel_processes": limits.processes,
+                   "cell_timeout": limits.cell_timeout, "notebook_timeout": limits.notebook_timeout,
+                   "max_cell_output": limits.max_cell_output_bytes, "max_output": limits.max_output_bytes,
+                   "preload": preload_for(nb)}
+        failures_before = self.budget.memory_failures()
+        self.stderr.clear()
         try:
-            try:
-                process.wait(timeout=limits.notebook_timeout + START_UP_SECONDS)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            _kill_group(process)
-            for reader in readers:
-                reader.join()
-            exhausted = budget.memory_exhausted()
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+            frame = self.frames.get(timeout=limits.notebook_timeout + START_UP_SECONDS)
+        except (OSError, ValueError):
+            frame = EOF
+        except queue.Empty:
+            frame = TIMED_OUT
         finally:
-            budget.close()
-    return _parse(payload, stderr, timed_out, limits, exhausted)
+            shutil.rmtree(job, ignore_errors=True)
+        exhausted = self.budget.memory_failures() > failures_before
+        return _parse(frame, list(self.stderr), limits, exhausted)
+
+    def close(self):
+        self._finalizer()
+
+    @staticmethod
+    def _stop(state):
+        """Kill the sandbox and remove what it used (also run at exit, from a Finalize)."""
+        process = state.get("process")
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            if process.stdin:
+                process.stdin.close()
+        state["budget"].close()
+        shutil.rmtree(state["jobs"], ignore_errors=True)
 
 
-def _kill_group(process):
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+EOF, TIMED_OUT, OVERFLOW = "eof", "timed out", "overflow"
 
 
-def _parse(payload, stderr, timed_out, limits, exhausted):
+def _read_frames(stream, limit, frames):
+    """Put each frame the runner writes on ``frames`` (OVERFLOW for one over ``limit`` bytes, which
+    is read and dropped), then EOF."""
+    with stream:
+        while True:
+            header = stream.read(8)
+            if len(header) < 8:
+                frames.put(EOF)
+                return
+            size = int.from_bytes(header, "big")
+            if size > limit:
+                while size > 0:
+                    chunk = stream.read(min(size, 1 << 16))
+                    if not chunk:
+                        break
+                    size -= len(chunk)
+                frames.put(OVERFLOW)
+                continue
+            frames.put(stream.read(size))
+
+
+def _read_lines(stream, lines):
+    """Keep the last lines the sandbox writes to stderr (for a one-line failure detail)."""
+    with stream:
+        for line in stream:
+            lines.append(line[:300].decode(errors="replace").strip())
+
+
+def _parse(frame, stderr, limits, exhausted):
     result = RunResult(memory_exhausted=exhausted)
-    if timed_out:
+    if frame == TIMED_OUT:
+        result.timed_out = True
         result.failure = f"the notebook ran past the {limits.notebook_timeout:g} s limit for a whole notebook and was stopped"
         return result
-    if None in payload:
+    if frame == OVERFLOW:
+        result.overflow = True
         result.failure = f"the notebook produced more than {limits.max_output_bytes * 2:,} bytes of output"
         return result
     try:
-        data = json.loads(payload[0] or b"null")
+        data = json.loads(frame if isinstance(frame, bytes) else b"null")
         result.notebook = nbformat.from_dict(data["notebook"])
         result.records = data["records"] if isinstance(data["records"], dict) else {}
         result.events = [e for e in data["events"] if isinstance(e, dict)] if isinstance(data["events"], list) else []
     except (ValueError, KeyError, TypeError):
-        detail = (stderr[0] or b"").decode(errors="replace").strip().splitlines()
+        detail = [line for line in stderr if line]
         result.failure = "the notebook could not be executed" + (f" ({detail[-1][:200]})" if detail else "")
     return result

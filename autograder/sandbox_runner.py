@@ -1,10 +1,14 @@
-"""Runs inside the sandbox, as a standalone script: execute a notebook cell by cell with nbclient.
+"""Runs inside the sandbox, as a standalone script: execute notebooks cell by cell with nbclient.
 
-    python sandbox_runner.py NOTEBOOK --payload-fd FD --plans DIR --probe-dir DIR --cell-timeout S
-                             --notebook-timeout S --max-cell-output BYTES --max-output BYTES
-                             --kernel-uid UID --kernel-processes N
+    python sandbox_runner.py --payload-fd FD --probe-dir DIR --zygote ZYGOTE.py
 
-It writes one JSON document to file descriptor FD and exits:
+It serves one notebook after another. Each request is one JSON line on stdin:
+
+    {"job": DIR, "kernel_uid": UID, "kernel_processes": N, "cell_timeout": S, "notebook_timeout": S,
+     "max_cell_output": BYTES, "max_output": BYTES, "preload": [module, ...]}
+
+where DIR holds ``notebook.ipynb`` and the grader's ``plans/``. For each request it writes one
+frame to file descriptor FD (an 8-byte big-endian length, then that much JSON):
 
     {"notebook": executed notebook, "records": {test_id: record}, "events": [event, ...]}
 
@@ -14,9 +18,13 @@ is interrupted; if it does not answer within a grace period (a loop that swallow
 KeyboardInterrupt), or if the kernel dies (os._exit, a signal, the memory limit), a new kernel is
 started and the cells that had run before are run again, so later cells can still be graded.
 
-The runner itself runs as the sandbox's root (the sandbox has no network, a read-only system and
-none of the course's private files); only the kernel, which runs the learner's code, is started as
-an unprivileged user with a process limit, so it cannot signal the runner or reach its payload pipe.
+Kernels are forked by the zygote (``sandbox_zygote.py``), which has the course's libraries
+already imported. The runner and the zygote run as the sandbox's root (the sandbox has no
+network, a read-only system and none of the course's private files); only the kernel, which runs
+the learner's code, runs as an unprivileged user of its own for each notebook, with a process
+limit, so it cannot signal the runner or the zygote or reach their pipes. Between notebooks
+every process of the last kernel's user is killed and every writable place is emptied, so
+nothing of one submission is left for the next.
 
 Nothing here is trusted: the grader treats the payload as data. This file imports nothing from
 the autograder package, which the sandbox does not contain.
@@ -29,6 +37,8 @@ import math
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,18 +49,99 @@ from nbclient.exceptions import CellTimeoutError
 
 GRACE_SECONDS = 5
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+KERNEL_LAUNCHER = ["-m", "ipykernel_launcher"]
+PRIVATE_HOME = Path("/tmp/private")   # the runner's and the zygote's own files; read-only to kernels
+KEPT_IN_TMP = {"in", "work", "probes", "home", PRIVATE_HOME.name}   # mount points and the private home
+# The sandbox's environment is made for the kernels. The runner and the zygote keep their own files
+# (connection files, IPython's and matplotlib's caches) out of the kernels' writable places, where
+# they would be left owned by root.
+KERNEL_ENV = dict(os.environ)
+PRIVATE_ENV = {"HOME": str(PRIVATE_HOME), "TMPDIR": str(PRIVATE_HOME / "tmp"),
+               "IPYTHONDIR": str(PRIVATE_HOME / "ipython"), "MPLCONFIGDIR": str(PRIVATE_HOME / "matplotlib"),
+               "JUPYTER_RUNTIME_DIR": str(PRIVATE_HOME / "runtime")}
 
 
-class UnprivilegedKernelManager(AsyncKernelManager):
-    """Starts the kernel as ``kernel_uid`` under a process limit; hands it its connection file."""
+class Zygote:
+    """The zygote process and its request/answer pipes."""
 
-    kernel_uid = None       # set from --kernel-uid
-    kernel_processes = None  # set from --kernel-processes
+    def __init__(self, script):
+        self.process = subprocess.Popen([sys.executable, script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        cwd=PRIVATE_HOME, text=True)
 
-    def format_kernel_cmd(self, extra_arguments=None):
-        return ["setpriv", f"--reuid={self.kernel_uid}", f"--regid={self.kernel_uid}", "--clear-groups", "--",
-                "prlimit", f"--nproc={self.kernel_processes}", "--",
-                *super().format_kernel_cmd(extra_arguments)]
+    def fork_kernel(self, **request):
+        """Ask for a kernel; return its pid. Raises RuntimeError if the zygote cannot fork one."""
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            answer = json.loads(self.process.stdout.readline() or "null")
+        except (OSError, ValueError) as error:
+            raise RuntimeError(f"the kernel zygote is gone ({error})") from None
+        if not isinstance(answer, dict) or not isinstance(answer.get("pid"), int):
+            raise RuntimeError(f"the kernel zygote could not fork a kernel ({answer})")
+        return answer["pid"]
+
+
+class ForkedKernel:
+    """The part of subprocess.Popen's interface that jupyter_client uses, for a kernel that the
+    zygote forked (a process this runner did not start and cannot wait for)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid):
+        self.pid, self.returncode = pid, None
+
+    def poll(self):
+        if self.returncode is None and not _running(self.pid):
+            self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum):
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+
+def _running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """Gets its kernels from the zygote, as ``kernel_uid`` under a process limit."""
+
+    zygote = None            # set for the runner
+    kernel_uid = None        # set for each notebook
+    kernel_processes = None  # set for each notebook
+    preload = ()             # set for each notebook
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if kernel_cmd[1:3] != KERNEL_LAUNCHER:
+            raise RuntimeError(f"unexpected kernel command {kernel_cmd[:3]}")
+        pid = self.zygote.fork_kernel(preload=list(self.preload), argv=kernel_cmd[3:],
+                                      env={**(kw.get("env") or {}), **{k: KERNEL_ENV[k] for k in PRIVATE_ENV}},
+                                      cwd=str(kw.get("cwd") or os.getcwd()),
+                                      uid=self.kernel_uid, processes=self.kernel_processes)
+        self.provisioner.process = ForkedKernel(pid)
+        self.provisioner.pid = self.provisioner.pgid = pid  # the kernel leads a session of its own
+        self._reconcile_connection_info(self.provisioner.connection_info)
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
@@ -129,14 +220,31 @@ def kill_strays(kernel_uid, keep=None):
 def fresh_scratch():
     """Empty the kernel's working directory and home (a restart replays what made them), and
     recreate TMPDIR, so that a kernel that filled its disk does not stop the next one starting."""
-    for directory in (Path.cwd(), Path(os.environ["HOME"])):
-        for entry in directory.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-    os.makedirs(os.environ["TMPDIR"], mode=0o777, exist_ok=True)
-    os.chmod(os.environ["TMPDIR"], 0o777)
+    for directory in (Path.cwd(), Path(KERNEL_ENV["HOME"])):
+        empty(directory)
+    os.makedirs(KERNEL_ENV["TMPDIR"], mode=0o777, exist_ok=True)
+    os.chmod(KERNEL_ENV["TMPDIR"], 0o777)
+
+
+def empty(directory, keep=()):
+    for entry in directory.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def between_notebooks(kernel_uid, probe_dir):
+    """Leave nothing of one notebook for the next: no process of its kernel's user, and nothing in
+    any place a kernel can write (its scratch space and home, /tmp, /dev/shm, the records)."""
+    if kernel_uid is not None:
+        kill_strays(kernel_uid)
+    fresh_scratch()
+    empty(Path("/tmp"), keep=KEPT_IN_TMP)
+    empty(Path("/dev/shm"))
+    empty(Path(probe_dir))
 
 
 def _pids_of(uid):
@@ -158,31 +266,31 @@ def kernel_pid(client):
     return getattr(process, "pid", None)
 
 
-async def execute(nb, args):
+async def execute(nb, job):
     client = CappedClient(
-        nb, args.max_cell_output, args.max_output, timeout=args.cell_timeout, allow_errors=True,
+        nb, job.max_cell_output, job.max_output, timeout=job.cell_timeout, allow_errors=True,
         interrupt_on_timeout=False, kernel_name="python3", shutdown_kernel="immediate",
         extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": os.getcwd()}},
-        raise_on_iopub_timeout=False, iopub_timeout=10, kernel_manager_class=UnprivilegedKernelManager)
-    deadline = time.monotonic() + args.notebook_timeout
+        raise_on_iopub_timeout=False, iopub_timeout=10, kernel_manager_class=ForkedKernelManager)
+    deadline = time.monotonic() + job.notebook_timeout
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     survivors, events, position = [], [], 0
     while position < len(code):
         if position:  # a restart: nothing of the old kernel may linger
-            kill_strays(args.kernel_uid)
+            kill_strays(job.kernel_uid)
             fresh_scratch()
         try:
-            position = await execute_until_restart(client, nb, code, position, survivors, events, deadline, args)
+            position = await execute_until_restart(client, nb, code, position, survivors, events, deadline, job)
         except Exception as error:  # noqa: BLE001 - no kernel could be started: report the rest as not run
             detail = f"{type(error).__name__}: {error}"[:300]
             events += [{"cell": index, "kind": "no_kernel", "detail": detail} for index in code[position:]]
             break
     for index in sorted(client.truncated):
-        events.append({"cell": index, "kind": "output", "limit": args.max_cell_output})
+        events.append({"cell": index, "kind": "output", "limit": job.max_cell_output})
     return events
 
 
-async def execute_until_restart(client, nb, code, position, survivors, events, deadline, args):
+async def execute_until_restart(client, nb, code, position, survivors, events, deadline, job):
     """Start a kernel, replay the survivors, and run cells from ``position`` until one needs a
     restart or all have run; return the position to continue from."""
     async with client.async_setup_kernel():
@@ -191,21 +299,21 @@ async def execute_until_restart(client, nb, code, position, survivors, events, d
             left = deadline - time.monotonic()
             if left <= 1:
                 break
-            await run_cell(client, copy.deepcopy(nb.cells[index]), index, min(args.cell_timeout, left))
+            await run_cell(client, copy.deepcopy(nb.cells[index]), index, min(job.cell_timeout, left))
         client.replaying = False
         while position < len(code):
             index = code[position]
             position += 1
             left = deadline - time.monotonic()
             if left <= 1:
-                events += [{"cell": i, "kind": "not_run", "limit": args.notebook_timeout} for i in code[position - 1:]]
+                events += [{"cell": i, "kind": "not_run", "limit": job.notebook_timeout} for i in code[position - 1:]]
                 return len(code)
-            kind, alive = await run_cell(client, nb.cells[index], index, min(args.cell_timeout, left))
-            kill_strays(args.kernel_uid, keep=kernel_pid(client) if alive else None)
+            kind, alive = await run_cell(client, nb.cells[index], index, min(job.cell_timeout, left))
+            kill_strays(job.kernel_uid, keep=kernel_pid(client) if alive else None)
             if kind is None:
                 survivors.append(index)
                 continue
-            events.append({"cell": index, "kind": kind, "limit": args.cell_timeout})
+            events.append({"cell": index, "kind": kind, "limit": job.cell_timeout})
             if not alive:
                 return position
     return position
@@ -222,30 +330,41 @@ def read_records(probe_dir, max_bytes):
     return records
 
 
+def run_job(job, probe_dir):
+    """Execute the notebook in ``job`` (the request, as attributes); return the payload."""
+    ForkedKernelManager.kernel_uid = job.kernel_uid
+    ForkedKernelManager.kernel_processes = job.kernel_processes
+    ForkedKernelManager.preload = job.preload
+    for plan in Path(job.job, "plans").glob("*.plan.json"):
+        shutil.copyfile(plan, Path(probe_dir) / plan.name)
+    nb = nbformat.read(Path(job.job, "notebook.ipynb"), as_version=4)
+    events = asyncio.run(execute(nb, job))
+    return {"notebook": nb, "records": read_records(probe_dir, job.max_output), "events": events}
+
+
+def write_frame(stream, payload):
+    data = json.dumps(payload).encode()
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("notebook")
     parser.add_argument("--payload-fd", type=int, required=True)
-    parser.add_argument("--plans", required=True, help="read-only directory of the grader's plans")
     parser.add_argument("--probe-dir", required=True, help="writable directory the kernel records into")
-    parser.add_argument("--cell-timeout", type=float, required=True)
-    parser.add_argument("--notebook-timeout", type=float, required=True)
-    parser.add_argument("--max-cell-output", type=int, required=True)
-    parser.add_argument("--max-output", type=int, required=True)
-    parser.add_argument("--kernel-uid", type=int, required=True)
-    parser.add_argument("--kernel-processes", type=int, required=True)
+    parser.add_argument("--zygote", required=True, help="the zygote script")
     args = parser.parse_args()
-    UnprivilegedKernelManager.kernel_uid = args.kernel_uid
-    UnprivilegedKernelManager.kernel_processes = args.kernel_processes
-    payload = os.fdopen(args.payload_fd, "w")
-    fresh_scratch()
-    for plan in Path(args.plans).glob("*.plan.json"):
-        shutil.copyfile(plan, Path(args.probe_dir) / plan.name)
-    nb = nbformat.read(args.notebook, as_version=4)
-    events = asyncio.run(execute(nb, args))
-    records = read_records(args.probe_dir, args.max_output)
-    json.dump({"notebook": nb, "records": records, "events": events}, payload)
-    payload.close()
+    payload = os.fdopen(args.payload_fd, "wb")
+    for name in ("", "tmp"):
+        (PRIVATE_HOME / name).mkdir(mode=0o755, exist_ok=True)
+    os.environ.update(PRIVATE_ENV)
+    ForkedKernelManager.zygote = Zygote(args.zygote)
+    last_uid = None
+    for line in sys.stdin:
+        between_notebooks(last_uid, args.probe_dir)
+        job = argparse.Namespace(**json.loads(line))
+        last_uid = job.kernel_uid
+        write_frame(payload, run_job(job, args.probe_dir))
 
 
 if __name__ == "__main__":

@@ -141,9 +141,11 @@ def test_limits_must_be_positive(built, tmp_path, flag):
 
 
 def test_missing_sandbox_is_a_clear_grader_fault(built, tmp_path, monkeypatch, capsys):
+    import threading
     import autograder.sandbox
     from autograder.cli import main
     monkeypatch.setattr(autograder.sandbox.shutil, "which", lambda name: None)
+    monkeypatch.setattr(autograder.sandbox, "_warm", threading.local())  # no warm sandbox from earlier tests
     release = ROOT / "release" / "hyperparameter_search" / "hyperparameter_search.ipynb"
     assert main(["grade", str(release), "--assignment", "hyperparameter_search", "--results", str(tmp_path / "r.json")]) == 1
     assert "bubblewrap (bwrap) is not installed" in capsys.readouterr().err

@@ -102,3 +102,41 @@ def test_whole_notebook_time_is_bounded():
     result = run("import time\ntime.sleep(2.5)", "import time\ntime.sleep(2.5)", "print('late')", limits=limits)
     assert any(e["kind"] == "not_run" for e in result.events)
     assert "late" not in printed(result, 2)
+
+
+def test_one_notebook_leaves_nothing_for_the_next():
+    """Notebooks run one after another in a warm sandbox; each starts from a clean slate."""
+    import autograder.sandbox as sandbox
+    places = ["/tmp/left", "/dev/shm/left", "left", os.path.expanduser("~") + "/left"]
+    first = run("import os, subprocess, numpy as np\n"
+                f"for place in {places!r}:\n    open(os.path.expanduser(place), 'w').write('x')\n"
+                "np.allclose = lambda *a, **k: True\n"
+                "subprocess.Popen(['sh', '-c', 'while true; do date > $HOME/daemon; sleep 0.1; done'], start_new_session=True)\n"
+                "print(os.getuid())")
+    warm = sandbox._warm.sandbox
+    second = run("import os, time, numpy as np\ntime.sleep(0.5)\n"
+                 f"print([p for p in {places + ['~/daemon']!r} if os.path.exists(os.path.expanduser(p))])\n"
+                 "print(np.allclose(0, 1), os.getuid())")
+    assert sandbox._warm.sandbox is warm, "the sandbox was not reused"
+    assert printed(second, 0).splitlines() == ["[]", f"False {printed(second, 0).split()[-1]}"]
+    assert printed(second, 0).split()[-1] != printed(first, 0).strip(), "both notebooks ran as one user"
+
+
+def test_a_broken_warm_sandbox_costs_no_grade():
+    import signal
+    import autograder.sandbox as sandbox
+    run("x = 1")
+    os.killpg(sandbox._warm.sandbox.process.pid, signal.SIGKILL)  # dies between two notebooks
+    assert printed(run("print(6 * 7)"), 0).strip() == "42"
+    runner = sandbox._warm.sandbox.process.pid
+    limits = Limits(**{**LIMITS.__dict__, "notebook_timeout": 1})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    # No allowance for start-up: a fresh sandbox (new limits) cannot answer within 50 ms.
+    sandbox.START_UP_SECONDS, saved = -0.95, sandbox.START_UP_SECONDS
+    try:
+        assert "ran past" in run_notebook(nb, {}, limits).failure
+    finally:
+        sandbox.START_UP_SECONDS = saved
+    assert getattr(sandbox._warm, "sandbox", None) is None, "a sandbox that timed out was kept"
+    assert printed(run("print(6 * 7)"), 0).strip() == "42"
+    assert sandbox._warm.sandbox.process.pid != runner
