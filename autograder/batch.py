@@ -2,8 +2,9 @@
 
 Workers (local processes, or a Dask cluster with ``scheduler``) each grade one submission in a
 private workspace with ``grade.grade_submission`` and return plain data. Only this process writes
-the class gradebook, and at the end it writes the feedback pages from it with nbgrader's
-generate_feedback, one run per assignment (``record.ClassGradebook``), so SQLite's single-writer rule holds and a
+the class gradebook (``record.ClassGradebook``), and at the end the feedback pages are written
+from it with nbgrader's generate_feedback, one run per assignment in local processes that only
+read the gradebook once every grade is in. So SQLite's single-writer rule holds and a
 PostgreSQL gradebook works the same way. Each result is recorded as soon as it arrives, so a batch
 killed at any point loses only the submissions in flight; the next run skips every submission
 whose content hash is already in the ledger and grades the rest.
@@ -120,7 +121,7 @@ def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, schedu
             progress.advance(job.name, _note(rows[-1]))
         progress.close()
         book.export_csv(out / "grades.csv")
-        rows += write_feedback(out, book.db_url, wanted)
+    rows += write_feedback(out, book.db_url, wanted, jobs)
     rows.sort(key=lambda r: (r.student, r.assignment))
     (out / "batch-summary.json").write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1) + "\n")
     return rows
@@ -180,23 +181,28 @@ def _keep(book, out, job, outcome):
     return Row(job.student, job.assignment, outcome.status, seconds=outcome.seconds, note=outcome.message)
 
 
-def write_feedback(out, db_url, assignments):
-    """nbgrader's generate_feedback over the class gradebook, once per assignment, for every graded
-    submission that has no feedback yet (one exporter serves them all, and scores entered later in
-    formgrader show up when a feedback page is deleted and this runs again). Returns problem rows."""
+def write_feedback(out, db_url, assignments, jobs=None):
+    """nbgrader's generate_feedback over the class gradebook, once per assignment that has a graded
+    submission without feedback, in up to ``jobs`` local processes (one exporter serves all of an
+    assignment's pages, and scores entered later in formgrader show up when a feedback page is
+    deleted and this runs again). Returns problem rows."""
+    pending = [a for a in assignments if any(
+        not (out / "feedback" / p.parent.parent.name / a / f"{a}.html").exists()
+        for p in (out / "autograded").glob(f"*/{a}/{a}.ipynb"))]
+    if not pending:
+        return []
+    with ProcessPoolExecutor(max_workers=min(len(pending), jobs or os.cpu_count() or 1)) as pool:
+        failures = list(pool.map(_feedback_for, [out] * len(pending), [db_url] * len(pending), pending))
+    return [Row("-", assignment, "fault", note=f"feedback not written: {failure}")
+            for assignment, failure in zip(pending, failures) if failure]
+
+
+def _feedback_for(out, db_url, assignment):
+    """Write one assignment's missing feedback pages; return None, or why they could not be written."""
     config = grading_config(out)
     config.CourseDirectory.db_url = db_url
-    api = nbgrader_api(out, config)
-    rows = []
-    for assignment in assignments:
-        autograded = sorted((out / "autograded").glob(f"*/{assignment}/{assignment}.ipynb"))
-        if not any(not (out / "feedback" / p.parent.parent.name / assignment / f"{assignment}.html").exists()
-                   for p in autograded):
-            continue
-        outcome = api.generate_feedback(assignment)
-        if not outcome["success"]:
-            rows.append(Row("-", assignment, "fault", note=f"feedback not written: {nbgrader_failure(outcome)}"))
-    return rows
+    outcome = nbgrader_api(out, config).generate_feedback(assignment)
+    return None if outcome["success"] else nbgrader_failure(outcome)
 
 
 def _write(path, text):

@@ -72,7 +72,7 @@ def become_kernel(request, channels):
         kernelapp.launch_new_instance(argv=argv)
         status = 0
     except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else 1
+        status = 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
     except BaseException as error:  # noqa: BLE001 - report it in one line; the runner sees a dead kernel
         print(f"kernel start-up failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
     finally:
