@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
 from .build import ensure_built
@@ -191,6 +192,10 @@ def write_feedback(out, db_url, assignments, jobs=None):
         for p in (out / "autograded").glob(f"*/{a}/{a}.ipynb"))]
     if not pending:
         return []
+    # nbgrader's GetGrades opens the gradebook as "default_course" and adds that course if it is
+    # missing: add it once here, or the processes race to add it.
+    with Gradebook(db_url):
+        pass
     with ProcessPoolExecutor(max_workers=min(len(pending), jobs or os.cpu_count() or 1)) as pool:
         failures = list(pool.map(_feedback_for, [out] * len(pending), [db_url] * len(pending), pending))
     return [Row("-", assignment, "fault", note=f"feedback not written: {failure}")
