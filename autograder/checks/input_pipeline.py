@@ -266,12 +266,24 @@ def drive_read_chunks(read_chunks, data, size, limit):
     return found
 
 
-def drive_measure_prefetch(measure_prefetch, produce_s, consume_s, steps):
+def drive_measure_prefetch(measure_prefetch, produce_s, consume_s, steps, min_speedup, attempts=3):
+    """Time measure_prefetch; a balanced run that shows too little overlap is repeated, up to
+    ``attempts`` runs in all, because a loaded machine can stall one run's background thread.
+    Returns [{"result": what it returned, "elapsed": seconds the call took}, ...]."""
     import time
 
-    start = time.perf_counter()
-    result = measure_prefetch(produce_s, consume_s, steps)
-    return {"result": result, "elapsed": time.perf_counter() - start}
+    runs = []
+    for _ in range(attempts):
+        start = time.perf_counter()
+        result = measure_prefetch(produce_s, consume_s, steps)
+        runs.append({"result": result, "elapsed": time.perf_counter() - start})
+        try:
+            without, with_prefetch = (float(v) for v in result)
+            if produce_s != consume_s or without / with_prefetch >= min_speedup:
+                break
+        except Exception:  # noqa: BLE001 - the judge explains what is wrong with the result
+            break
+    return runs
 
 
 # --- write_h5 -------------------------------------------------------------------------------
@@ -655,37 +667,46 @@ MIN_SPEEDUP = 1.3
 def judge_measure_prefetch(records):
     for label, p, c, n in PREFETCH_CASES:
         what = f"measure_prefetch({p}, {c}, {n})"
-        found = records.call(label)
-        result = found["result"]
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise Failure(f"{what}: expected a tuple (seconds_without, seconds_with), found {describe(result)}.")
-        try:
-            without, with_prefetch = (float(np.asarray(v, dtype=np.float64)) for v in result)
-        except (TypeError, ValueError):
-            raise Failure(f"{what}: expected two numbers of seconds, found {describe(result[0])} and "
-                          f"{describe(result[1])}.") from None
-        if not (math.isfinite(without) and math.isfinite(with_prefetch) and without > 0 and with_prefetch > 0):
-            raise Failure(f"{what}: expected two positive numbers of seconds, found ({without:g}, {with_prefetch:g}).")
-        if without + with_prefetch > found["elapsed"] + 0.05:
-            raise Failure(f"{what} returned ({without:.3f}, {with_prefetch:.3f}) seconds, more than the {found['elapsed']:.3f} s "
-                          "the whole call took: measure the two loops with time.perf_counter() instead of computing the times.")
+        runs = records.call(label)
+        if not (isinstance(runs, list) and runs):
+            raise Failure(f"{what}: the grader's timing record is missing or spoiled.")
+        speedups = [_timed_run(run, what, p, c, n) for run in runs]
         ideal_without, ideal_with = ref.ideal_seconds(p, c, n)
-        if with_prefetch > 1.2 * without and without < 0.9 * ideal_without:
-            raise Failure(f"{what} returned ({without:.3f}, {with_prefetch:.3f}): the run with prefetch took longer. Check "
-                          "the order: return (seconds_without, seconds_with).")
-        if without < 0.9 * ideal_without:
-            raise Failure(f"{what}: the run without prefetch took {without:.3f} s, less than steps x (produce + consume) = "
-                          f"{ideal_without:.3f} s that taking turns requires. TensorFlow injected a prefetch by itself: turn it "
-                          "off with options.experimental_optimization.inject_prefetch = False (dataset.with_options(options)).")
-        if with_prefetch < 0.9 * n * max(p, c):
-            raise Failure(f"{what}: the run with prefetch took {with_prefetch:.3f} s, less than steps x max(produce, consume) = "
-                          f"{n * max(p, c):.3f} s, which even perfect overlap needs. Sleep produce_s in the pipeline and "
-                          "consume_s in the loop, once per element.")
-        if p == c and without / with_prefetch < MIN_SPEEDUP:
-            raise Failure(f"{what}: a speedup of {without / with_prefetch:.2f} with prefetch, expected at least {MIN_SPEEDUP} "
-                          f"(ideally {ideal_without / ideal_with:.2f}): no overlap. The producer's sleep must run inside "
-                          "tf.data (tf.py_function in map) and the run with prefetch must end with .prefetch(tf.data.AUTOTUNE), "
-                          "so that the pipeline works in the background while the loop sleeps.")
+        if p == c and max(speedups) < MIN_SPEEDUP:
+            raise Failure(f"{what}: a speedup of {max(speedups):.2f} with prefetch (best of {len(runs)} runs), expected at "
+                          f"least {MIN_SPEEDUP} (ideally {ideal_without / ideal_with:.2f}): no overlap. The producer's sleep "
+                          "must run inside tf.data (tf.py_function in map) and the run with prefetch must end with "
+                          ".prefetch(tf.data.AUTOTUNE), so that the pipeline works in the background while the loop sleeps.")
+
+
+def _timed_run(run, what, p, c, n):
+    """Check one run's (seconds_without, seconds_with) against physics; return the speedup."""
+    result = run["result"]
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise Failure(f"{what}: expected a tuple (seconds_without, seconds_with), found {describe(result)}.")
+    try:
+        without, with_prefetch = (float(np.asarray(v, dtype=np.float64)) for v in result)
+    except (TypeError, ValueError):
+        raise Failure(f"{what}: expected two numbers of seconds, found {describe(result[0])} and "
+                      f"{describe(result[1])}.") from None
+    if not (math.isfinite(without) and math.isfinite(with_prefetch) and without > 0 and with_prefetch > 0):
+        raise Failure(f"{what}: expected two positive numbers of seconds, found ({without:g}, {with_prefetch:g}).")
+    if without + with_prefetch > run["elapsed"] + 0.05:
+        raise Failure(f"{what} returned ({without:.3f}, {with_prefetch:.3f}) seconds, more than the {run['elapsed']:.3f} s "
+                      "the whole call took: measure the two loops with time.perf_counter() instead of computing the times.")
+    ideal_without, _ = ref.ideal_seconds(p, c, n)
+    if with_prefetch > 1.2 * without and without < 0.9 * ideal_without:
+        raise Failure(f"{what} returned ({without:.3f}, {with_prefetch:.3f}): the run with prefetch took longer. Check "
+                      "the order: return (seconds_without, seconds_with).")
+    if without < 0.9 * ideal_without:
+        raise Failure(f"{what}: the run without prefetch took {without:.3f} s, less than steps x (produce + consume) = "
+                      f"{ideal_without:.3f} s that taking turns requires. TensorFlow injected a prefetch by itself: turn it "
+                      "off with options.experimental_optimization.inject_prefetch = False (dataset.with_options(options)).")
+    if with_prefetch < 0.9 * n * max(p, c):
+        raise Failure(f"{what}: the run with prefetch took {with_prefetch:.3f} s, less than steps x max(produce, consume) = "
+                      f"{n * max(p, c):.3f} s, which even perfect overlap needs. Sleep produce_s in the pipeline and "
+                      "consume_s in the loop, once per element.")
+    return without / with_prefetch
 
 
 # --- round_to_bfloat16 ----------------------------------------------------------------------
@@ -775,7 +796,8 @@ CHECKS = [
                                                  needs=["read_chunks"], shown=f"read_chunks(file of {data.size} bytes, {size})")
                                      for label, data, size in CHUNK_CASES]),
           judge_read_chunks, shortcuts=CHUNKERS),
-    Check("test_measure_prefetch", plan(*[driver_call(label, drive_measure_prefetch, p, c, n, needs=["measure_prefetch"],
+    Check("test_measure_prefetch", plan(*[driver_call(label, drive_measure_prefetch, p, c, n, MIN_SPEEDUP,
+                                                      needs=["measure_prefetch"],
                                                       shown=f"measure_prefetch({p}, {c}, {n})")
                                           for label, p, c, n in PREFETCH_CASES]),
           judge_measure_prefetch, shortcuts=SIMULATORS),
