@@ -38,13 +38,12 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT
+from .sandbox_zygote import PRELOADABLE
 
 FIRST_KERNEL_UID = 200_000
 SCRIPTS = {"runner.py": Path(__file__).with_name("sandbox_runner.py"),
            "zygote.py": Path(__file__).with_name("sandbox_zygote.py")}
 START_UP_SECONDS = 60            # allowance for starting the sandbox and the kernel(s)
-# Libraries the zygote may import before a kernel forks (see sandbox_zygote.PRELOADABLE).
-PRELOADABLE = ("numpy", "h5py", "matplotlib", "tensorflow", "keras")
 IMPORTED = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/media")
 INSIDE = {"in": "/tmp/in", "work": "/tmp/work", "probes": "/tmp/probes", "home": "/tmp/home"}
