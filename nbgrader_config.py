@@ -1,10 +1,16 @@
 """nbgrader configuration for the course, read by nbgrader's own commands and by `python -m autograder`."""
 import os
 
+from autograder.chain import use_course_chain
+
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
 c.CourseDirectory.course_id = "dl-tuning-course"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# Every nbgrader door (autograde, generate_feedback, formgrader's buttons) runs the course's steps:
+# the notebook runs in the sandbox and the hidden checks are judged outside it (autograder/chain.py).
+use_course_chain(c)
 
 # What a learner sees in place of a solution.
 c.ClearSolutions.code_stub = {

@@ -12,17 +12,10 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
-                                    DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
 
 from . import report
 from .build import is_stale
-from .check import JudgeTestCells
 from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api, nbgrader_failure
-from .execute import SandboxedExecute
-from .repair import RepairStructure
 from .submission import check_belongs, read_notebook
 
 STUDENT = "learner"
@@ -33,22 +26,13 @@ class GraderFault(Exception):
 
 
 def grading_config(workspace, limits=None):
-    """nbgrader configuration for grading in ``workspace``: the course's config, the sandboxed
-    execute step and the check step, and ``limits`` ({GradingSettings name: value}) on top."""
+    """nbgrader configuration for grading in ``workspace``: the course's config (which runs the
+    course's chain, autograder/chain.py), with ``limits`` ({GradingSettings name: value}) on top."""
     config = course_config()
     config.CourseDirectory.root = str(workspace)
     for name, value in (limits or {}).items():
         setattr(config.GradingSettings, name, value)
-    config.Autograde.sanitize_preprocessors = [
-        ClearOutput, RepairStructure, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
-    ]
-    config.Autograde.autograde_preprocessors = [
-        SandboxedExecute, JudgeTestCells, ClearMetadataPreprocessor, LimitOutput,
-        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-    ]
     config.Exchange.root = str(workspace / "exchange")  # unused, but nbgrader checks that it is writable
-    # Feedback shows the visible part of each test and its verdict, never the hidden part.
-    config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     return config
 
 
