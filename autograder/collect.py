@@ -12,19 +12,22 @@ from pathlib import Path
 from .course import ROOT, available_assignments
 
 TIMESTAMP_FILE = "timestamp.txt"
+SECRET_FILE = "submission_secret.txt"   # nbgrader's submit writes it; release_feedback needs it
 # Changing any of these changes every grade of the assignment, so it invalidates the ledger.
 GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/reference/*.py", "course_utils/grading.py")
 
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text."""
+    """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text
+    (and submission secret, which names its released feedback and does not change its grade)."""
     student: str
     assignment: str
     notebook: bytes
     timestamp: str = None
     duedate: object = None          # datetime from the gradebook, or None
     content_hash: str = ""
+    secret: bytes = None
 
     @property
     def name(self):
@@ -99,9 +102,10 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
                 found = f" (found {', '.join(others)}; rename it {notebook.name})" if others else ""
                 problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}"))
                 continue
-            stamp = assignment_dir / TIMESTAMP_FILE
+            stamp, secret = assignment_dir / TIMESTAMP_FILE, assignment_dir / SECRET_FILE
             job = Job(student, assignment, notebook.read_bytes(),
-                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment))
+                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment),
+                      secret=secret.read_bytes() if secret.is_file() else None)
             jobs.append(replace(job, content_hash=content_hash(job, fingerprints[assignment])))
     seen = {(item.student, item.assignment) for item in [*jobs, *problems]}
     submitted_to = {job.assignment for job in jobs}
