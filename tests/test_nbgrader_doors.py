@@ -9,8 +9,8 @@ autograded notebooks wiped so that nothing left over can pass for a door's work:
 * formgrader's Autograde, Generate Feedback and Release Feedback buttons: the HTTP calls its
   pages make, to a server started the way ``make formgrader`` starts it.
 
-Both must give every cell of every submission the score grade-batch gave it, and write feedback
-pages without hidden tests. The scores are compared across doors, never against fixed values
+Both must give every cell of every submission the score grade-batch gave it, with the same
+verdict, and write feedback pages without hidden tests. The scores are compared across doors, never against fixed values
 (hidden inputs may depend on the submission); what the course's chain must do is checked from the
 catalog: the stub and the cheat score 0 and each mistake loses points on the test that names it.
 """
@@ -96,6 +96,17 @@ def cell_scores(course):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         return {submission.student.id: {grade.name: grade.auto_score for grade in submission.notebooks[0].grades}
                 for submission in gb.assignment_submissions(ASSIGNMENT)}
+
+
+def verdicts(course):
+    """{student: {grade_id: outputs}} of the test cells of a course directory's judged notebooks:
+    the verdicts JudgeTestCells wrote, with their messages."""
+    judged = {}
+    for path in sorted((course / "autograded").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        judged[path.parent.parent.name] = {cell.metadata["nbgrader"]["grade_id"]: cell.outputs
+                                           for cell in cells if is_test_cell(cell)}
+    return judged
 
 
 def copy_to_regrade(course, copy):
@@ -227,11 +238,15 @@ def test_stock_autograde_and_formgraders_button_give_every_cell_the_score_grade_
     kept = [(m.name, m.test_id) for m in catalog("mistakes", ASSIGNMENT)
             if batch[mistake_student(m)][m.test_id] >= points[m.test_id]]
     assert not kept, f"these mistakes kept every point of the test that names them: {kept}"
+    messages = verdicts(doors["grade-batch"])
     for door in ("nbgrader", "formgrader"):
         regraded = cell_scores(doors[door])
         different = {student: (batch[student], regraded.get(student)) for student in batch
                      if regraded.get(student) != batch[student]}
         assert not different, f"{door} scored these cells differently from grade-batch: {different}"
+        told = verdicts(doors[door])
+        different = [(s, t) for s in messages for t in messages[s] if told.get(s, {}).get(t) != messages[s][t]]
+        assert not different, f"{door}'s verdicts differ from grade-batch's in these (student, test) cells: {different}"
 
 
 @pytest.mark.parametrize("door", ["grade-batch", "nbgrader", "formgrader"])
