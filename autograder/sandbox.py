@@ -196,10 +196,11 @@ def bwrap_command(jobs_dir, limits, payload_fd, libraries):
     ``jobs_dir`` (read-only inside, with the runner's and the zygote's scripts). Of the virtual
     environment's site-packages only the entries named in ``libraries`` are there."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
-    args = [bwrap_path(), *file_system(venv, base, libraries), "--dev", "/dev", "--proc", "/proc",
+    # /tmp first: what the sandbox shows may lie under the machine's /tmp (a Gradescope tree, say).
+    args = [bwrap_path(), "--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp",
+            *file_system(venv, base, libraries), "--dev", "/dev", "--proc", "/proc",
             # POSIX semaphores (multiprocessing, joblib) need a writable /dev/shm; small, like /tmp.
-            "--size", str(64 << 20), "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
+            "--size", str(64 << 20), "--perms", "1777", "--tmpfs", "/dev/shm"]
     # The kernel's working directory, its home and the records are given to each notebook's
     # kernel user by the runner. The home and the records get their own small file systems, so
     # that a submission that fills /tmp can still start kernels and record later tests.

@@ -199,7 +199,7 @@ def doors(built, tmp_path_factory):
     write_submitted(base / "submitted", submissions)
     batch = base / "grading"
     started = time.monotonic()
-    rows = grade_batch(base / "submitted", batch, [ASSIGNMENT], jobs=2)
+    rows = grade_batch(base / "submitted", batch, assignments=[ASSIGNMENT], jobs=2)
     print(f"grade-batch --jobs 2: {time.monotonic() - started:.0f} s")
     assert [row.status for row in rows] == ["graded"] * len(submissions), [(r.student, r.note) for r in rows]
     commands, buttons = copy_to_regrade(batch, base / "stock"), copy_to_regrade(batch, base / "formgrader")

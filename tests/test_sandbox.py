@@ -140,3 +140,12 @@ def test_a_broken_warm_sandbox_costs_no_grade():
     assert sandbox.warm_sandbox() is None, "a sandbox that timed out was kept"
     assert printed(run("print(6 * 7)"), 0).strip() == "42"
     assert sandbox.warm_sandbox().process.pid != runner
+
+
+def test_a_record_too_deep_to_read_costs_only_its_own_test():
+    from autograder.sandbox import _parse
+    frame = {"kind": "result", "notebook": nbformat.v4.new_notebook(), "events": [],
+             "records": {"test_deep": "[" * 100_000 + "]" * 100_000, "test_broken": "{", "test_fine": '{"calls": {}}'}}
+    result = _parse(frame, [], LIMITS, False)
+    assert result.unreadable == {"test_deep": "nested too deeply", "test_broken": "not valid JSON"}
+    assert result.records == {"test_fine": {"calls": {}}}

@@ -40,11 +40,14 @@ FORGERY = [
              "        json.dump({'calls': {'three names': {'returned': [{'$dict': [['learning_rate', 0.1]]}] * 12},\n"
              "                             'one name': {'returned': []}}, 'values': {}}, f)\n"
              "_forge()\nimport atexit\natexit.register(_forge)"), GRID),
-    # Written after the test cell ran: the record of test_grid_search is replaced by one too deep to read.
+    # A thread of grid_search's keeps rewriting its test's record, nested too deep to read, while the
+    # test cell runs: whichever version the runner takes, only test_grid_search can suffer.
     Case("a record nested 100 000 deep",
-         lambda: with_cell("import os\nwith open(os.path.join(os.environ['COURSE_PROBE_DIR'], 'test_grid_search.record.json'),"
-                           " 'w') as f:\n    f.write('[' * 100_000 + ']' * 100_000)", after=solved().cells[-1].id),
-         GRID, message={"test_grid_search": "could not be read"}),
+         lambda: wrong_grid_with("import os, threading\n_deep = '[' * 100_000 + ']' * 100_000\n"
+                                 "def _spoil():\n    while True:\n"
+                                 "        with open(os.path.join(os.environ.get('COURSE_PROBE_DIR', '.'), "
+                                 "'test_grid_search.record.json'), 'w') as f:\n            f.write(_deep)\n"
+                                 "threading.Thread(target=_spoil, daemon=True).start()"), GRID),
     # A later cell makes the recorder write test_grid_search's record again, with a correct grid_search.
     Case("record again after the test cell",
          lambda: with_cell("from course_utils.grading import record_for_grader\nimport itertools\n"
