@@ -66,7 +66,9 @@ def prepare_formgrader(out):
     course_id = course_config().CourseDirectory.course_id
     (out / "nbgrader_config.py").write_text(
         '"""Written by `python -m autograder formgrader`: this folder is the class\'s nbgrader course."""\n'
+        "from autograder.chain import use_inert_pages\n"
         f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
+        "use_inert_pages(c)  # formgrader shows a submission's HTML inert (autograder/inert.py)\n"
         f"c.CourseDirectory.root = {str(out)!r}\nc.Exchange.root = {str(out / 'exchange')!r}\n")
     (out / "exchange").mkdir(exist_ok=True)
     if not (out / "source").exists():  # formgrader lists the assignments it finds in source/
