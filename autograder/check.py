@@ -23,10 +23,12 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def verdict(check, raw, why_missing="", sources=None):
-    """Judge one check from its raw record (None if nothing was recorded) and the submission's
-    code: ``sources`` maps each solution cell's grade_id to its source, None to the list of all
-    code cells. Returns None when it passed, else the message for the learner.
+def verdict(check, raw, why_missing="", sources=None, observed=None, unreadable=""):
+    """Judge one check from its raw record (None if nothing was recorded), what the runner
+    observed for it ({label: [observation]}), and the submission's code: ``sources`` maps each
+    solution cell's grade_id to its source, None to the list of all code cells. ``unreadable`` says
+    why a record that was written could not be read. Returns None when it passed, else the
+    message for the learner.
     """
     sources = sources or {None: []}
     defining = [s for s in sources[None] if re.search(rf"^\s*(def\s+{check.function}\b|{check.function}\s*=)", s, re.M)]
@@ -35,12 +37,15 @@ def verdict(check, raw, why_missing="", sources=None):
     if shortcut:
         return (f"{check.function} uses {shortcut}, a library function that computes the answer for you. "
                 f"This exercise asks you to build it yourself, so {check.function} earns no points.")
+    if unreadable:
+        return (f"What your functions returned could not be read as data (the record was {unreadable}), "
+                "so this test could not be checked.")
     if raw is None:
         return ("The grader's calls for this test never ran"
                 + (f": {why_missing}" if why_missing else
                    ". Check that every cell above it runs without errors, and that the test cell is still there."))
     try:
-        check.judge(Records(check.plan(), raw))
+        check.judge(Records(check.plan(), raw, observed))
     except Failure as failure:
         return str(failure)
     except RecordError as error:
@@ -63,8 +68,8 @@ class JudgeTestCells(NbGraderPreprocessor):
     """Replace each test cell's outputs with the verdict of its hidden check."""
 
     def preprocess(self, nb, resources):
-        self._checks = checks_for(resources["nbgrader"]["assignment"])
         self._run = resources.get("autograder", {})
+        self._checks = checks_for(resources["nbgrader"]["assignment"], self._run.get("salt", 0))
         code = [c for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
         self._sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in code}
         self._sources[None] = [c.source for c in code]
@@ -87,6 +92,9 @@ class JudgeTestCells(NbGraderPreprocessor):
                            "Tell your instructor.")
             else:
                 raw = self._run.get("records", {}).get(test_id)
-                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._sources)
+                observed = self._run.get("observations", {}).get(test_id)
+                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._sources,
+                                  observed if isinstance(observed, dict) else {},
+                                  self._run.get("unreadable", {}).get(test_id, ""))
             cell.outputs = verdict_outputs(test_id, message)
         return cell, resources

@@ -3,10 +3,11 @@
 It replaces nbgrader's ``Execute`` in the autograde chain. The notebook nbgrader has sanitised
 (test cells restored from the gradebook) is sent to the sandbox with the plans of the hidden
 checks and one more cell at the end that records any check the test cells did not record
-(a test cell that was moved above its function, say). What comes back is data: only the outputs
-of cells whose source is unchanged are copied onto the trusted notebook, bounded in characters
-(``output_budget``), and the kernel's records and the limits it hit are left in
-``resources["autograder"]`` for the check step.
+(a test cell that was moved above its function, say). The hidden inputs are drawn for this
+submission (``hidden_inputs.submission_salt``). What comes back is data: only the outputs of
+cells whose source is unchanged are copied onto the trusted notebook, bounded in characters
+(``output_budget``), and the kernel's records, the runner's observations and the limits it hit
+are left in ``resources["autograder"]`` for the check step.
 """
 import copy
 
@@ -14,6 +15,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .checks import checks_for
+from .hidden_inputs import submission_salt
 from .output_budget import OutputBudget
 from .sandbox import run_notebook
 from .settings import GradingSettings
@@ -30,14 +32,16 @@ class SandboxedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         settings = GradingSettings(parent=self)
         limits = settings.limits()
+        assignment = resources["nbgrader"]["assignment"]
+        salt = submission_salt(assignment, nb, settings.secret or None)
         plans = {test_id: dict(check.plan(), timeout=settings.call_timeout)
-                 for test_id, check in checks_for(resources["nbgrader"]["assignment"]).items()}
+                 for test_id, check in checks_for(assignment, salt).items()}
         sent = copy.deepcopy(nb)
         sent.cells.append(nbformat.v4.new_code_cell(FINAL_SWEEP))
         result = run_notebook(sent, plans, limits)
         if result.notebook is not None:
             copy_outputs(result.notebook, nb, OutputBudget(settings.max_output_chars, settings.max_cell_output_chars))
-        events = [e for e in result.events or [] if _valid_event(e, len(nb.cells))]
+        events = [e for e in result.events if _valid_event(e, len(nb.cells))]
         texts = {}
         for event in events:
             texts[event["cell"]] = text = describe_event(event, nb, limits, result)
@@ -49,7 +53,9 @@ class SandboxedExecute(NbGraderPreprocessor):
                 first_code.outputs.append(nbformat.v4.new_output(
                     "error", ename=LIMIT_ERROR, evalue=f"Grading stopped: {result.failure}.",
                     traceback=[f"{LIMIT_ERROR}: grading stopped: {result.failure}."]))
-        resources["autograder"] = {"records": result.records or {}, "failure": result.failure, "limit_texts": texts}
+        resources["autograder"] = {"salt": salt, "records": result.records, "unreadable": result.unreadable,
+                                   "observations": result.observations, "failure": result.failure,
+                                   "limit_texts": texts}
         return nb, resources
 
 

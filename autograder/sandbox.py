@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -43,14 +43,17 @@ from .sandbox_zygote import PRELOADABLE
 FIRST_KERNEL_UID = 200_000
 SCRIPTS = {"runner.py": Path(__file__).with_name("sandbox_runner.py"),
            "zygote.py": Path(__file__).with_name("sandbox_zygote.py")}
-START_UP_SECONDS = 60            # allowance for starting the sandbox and the kernel(s)
+START_UP_SECONDS = 60            # for starting the sandbox and a notebook's first kernel
+RESULT_ALLOWANCE_SECONDS = 60    # beyond the notebook's own time limit, for restarts and the result
 IMPORTED = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/media")
 INSIDE = {"in": "/tmp/in", "work": "/tmp/work", "probes": "/tmp/probes", "home": "/tmp/home"}
+OBSERVER_SOCKET = "/tmp/private/observer.sock"   # sandbox_runner.OBSERVER_SOCKET
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot run here."""
+    """The sandbox, or a kernel in it, cannot start on this machine: a grader fault, never a
+    submission's. The message is one line with the reason (bubblewrap's own, where it gave one)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,22 @@ class Limits:
 
 @dataclass
 class RunResult:
-    """What came back: the executed notebook, the kernel's records and the runner's events,
-    or ``failure`` (one sentence) when no usable payload came back."""
+    """What came back: the executed notebook, the kernel's records, the runner's events and
+    observations, or ``failure`` (one sentence) when no usable payload came back.
+
+    records:      {test_id: record dict} of the records that could be read
+    unreadable:   {test_id: why its record could not be read}
+    observations: {test_id: {label: [{"event", "t", ...}]}}, what the runner saw (sandbox_runner.Observer)
+    environment:  the failure is the machine's, not the submission's: the sandbox or its first
+                  kernel did not start
+    """
     notebook: object = None
-    records: dict = None
-    events: list = None
+    records: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+    events: list = field(default_factory=list)
+    observations: dict = field(default_factory=dict)
     failure: str = ""
+    environment: bool = False
     memory_exhausted: bool = False
     timed_out: bool = False
     overflow: bool = False
@@ -116,11 +129,12 @@ def bwrap_command(jobs_dir, limits, payload_fd):
     args += ["--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
     for path in (base, venv, ROOT / "course_utils", ROOT / "datasets"):
         args += _visible_again(path)
-    args += ["--ro-bind", str(jobs_dir), INSIDE["in"], "--perms", "0777", "--dir", INSIDE["work"]]
-    # The kernel's home and the grader's records get their own small file systems, so that a
-    # submission that fills /tmp can still start kernels and record later tests.
-    args += ["--size", str(32 << 20), "--perms", "0777", "--tmpfs", INSIDE["home"],
-             "--size", str(limits.max_output_bytes), "--perms", "0777", "--tmpfs", INSIDE["probes"]]
+    # The kernel's working directory, its home and the records are given to each notebook's
+    # kernel user by the runner. The home and the records get their own small file systems, so
+    # that a submission that fills /tmp can still start kernels and record later tests.
+    args += ["--ro-bind", str(jobs_dir), INSIDE["in"], "--perms", "0700", "--dir", INSIDE["work"]]
+    args += ["--size", str(32 << 20), "--perms", "0700", "--tmpfs", INSIDE["home"],
+             "--size", str(limits.max_output_bytes), "--perms", "0700", "--tmpfs", INSIDE["probes"]]
     env = {
         "PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": INSIDE["home"], "LANG": "C.UTF-8",
         "MPLCONFIGDIR": f"{INSIDE['home']}/.matplotlib", "IPYTHONDIR": f"{INSIDE['home']}/.ipython",
@@ -133,7 +147,8 @@ def bwrap_command(jobs_dir, limits, payload_fd):
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
         # One compute thread per kernel: parallel graders share the cores instead of fighting over them.
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
-        "COURSE_PROBE_DIR": INSIDE["probes"], "NBGRADER_EXECUTION": "autograde",
+        "COURSE_PROBE_DIR": INSIDE["probes"], "COURSE_OBSERVER_SOCKET": OBSERVER_SOCKET,
+        "NBGRADER_EXECUTION": "autograde",
     }
     args += ["--clearenv"] + [a for k, v in env.items() for a in ("--setenv", k, v)]
     args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -218,9 +233,11 @@ _warm = threading.local()   # .sandbox: this thread's warm sandbox
 
 def run_notebook(nb, plans, limits):
     """Execute ``nb`` in this thread's warm sandbox with ``plans`` ({test_id: plan}) available to
-    the kernel. A sandbox with other limits is replaced; one that fails is discarded, and if it was
-    a warm one that failed for a reason other than the notebook's time or output, the notebook is
-    run once more in a fresh sandbox."""
+    the kernel; return a RunResult. A sandbox with other limits is replaced; one that fails is
+    discarded, and if it was a warm one that failed for a reason other than the notebook's time or
+    output, the notebook is run once more in a fresh sandbox. Raises SandboxUnavailable when a
+    fresh sandbox, or its first kernel, cannot start: that is the machine's fault, so it must
+    never become the submission's score."""
     sandbox = getattr(_warm, "sandbox", None)
     if sandbox is not None and (sandbox.limits != limits or not sandbox.alive()):
         sandbox.close()
@@ -234,6 +251,8 @@ def run_notebook(nb, plans, limits):
         _warm.sandbox = None
         if reused and not (result.timed_out or result.overflow):
             return run_notebook(nb, plans, limits)
+        if result.environment:
+            raise SandboxUnavailable(result.failure)
     return result
 
 
@@ -276,8 +295,8 @@ class Sandbox:
         for test_id, plan in plans.items():
             (job / "plans" / f"{test_id}.plan.json").write_text(json.dumps(plan))
         nbformat.write(nb, job / "notebook.ipynb")
-        for path in (job, *job.rglob("*")):
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        for path in (job, *job.rglob("*")):  # the runner's alone: no kernel may read another's notebook
+            path.chmod(0o700 if path.is_dir() else 0o600)
         limits = self.limits
         request = {"job": f"{INSIDE['in']}/{job.name}", "kernel_uid": fresh_uid(), "kernel_processes": limits.processes,
                    "cell_timeout": limits.cell_timeout, "notebook_timeout": limits.notebook_timeout,
@@ -288,15 +307,42 @@ class Sandbox:
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
-            frame = self.frames.get(timeout=limits.notebook_timeout + START_UP_SECONDS)
-        except (OSError, ValueError):
-            frame = EOF
-        except queue.Empty:
-            frame = TIMED_OUT
+            status = self._next_frame(START_UP_SECONDS)
+            frame = (self._next_frame(limits.notebook_timeout + RESULT_ALLOWANCE_SECONDS) if isinstance(status, dict)
+                     else status)
         finally:
             shutil.rmtree(job, ignore_errors=True)
+        if not isinstance(status, dict) or status.get("kind") != "status":
+            return self._start_failure(status)
+        if status.get("kernel") != "started":
+            return RunResult(environment=True, failure=f"no kernel could be started in the sandbox "
+                                                       f"({str(status.get('detail'))[:200]})")
         exhausted = self.budget.memory_failures() > failures_before
         return _parse(frame, list(self.stderr), limits, exhausted)
+
+    def _next_frame(self, timeout):
+        """The next frame, parsed (a dict), or EOF, TIMED_OUT or OVERFLOW."""
+        try:
+            frame = self.frames.get(timeout=timeout)
+        except queue.Empty:
+            return TIMED_OUT
+        if not isinstance(frame, bytes):
+            return frame
+        try:
+            data = json.loads(frame)
+        except (ValueError, RecursionError):
+            return EOF
+        return data if isinstance(data, dict) else EOF
+
+    def _start_failure(self, frame):
+        """The RunResult of a sandbox that died, or hung, before its first kernel started."""
+        if frame == TIMED_OUT:
+            reason = f"it did not start a kernel within {START_UP_SECONDS} s"
+        else:
+            self.process.wait()  # the runner is gone: collect bubblewrap's last words
+            detail = [line for line in self.stderr if line]
+            reason = detail[-1][:200] if detail else f"it exited with status {self.process.returncode}"
+        return RunResult(environment=True, failure=f"the sandbox could not start: {reason}")
 
     def close(self):
         self._finalizer()
@@ -359,11 +405,23 @@ def _parse(frame, stderr, limits, exhausted):
         result.failure = f"the notebook produced more than {limits.max_output_bytes * 2:,} bytes of output"
         return result
     try:
-        data = json.loads(frame if isinstance(frame, bytes) else b"null")
-        result.notebook = nbformat.from_dict(data["notebook"])
-        result.records = data["records"] if isinstance(data["records"], dict) else {}
-        result.events = [e for e in data["events"] if isinstance(e, dict)] if isinstance(data["events"], list) else []
-    except (ValueError, KeyError, TypeError):
+        if frame.get("kind") != "result":
+            raise ValueError("not a result")
+        result.notebook = nbformat.from_dict(frame["notebook"])
+        records = frame["records"] if isinstance(frame["records"], dict) else {}
+        result.events = [e for e in frame["events"] if isinstance(e, dict)] if isinstance(frame["events"], list) else []
+        observations = frame.get("observations")
+        result.observations = observations if isinstance(observations, dict) else {}
+    except (ValueError, KeyError, TypeError, AttributeError):
         detail = [line for line in stderr if line]
         result.failure = "the notebook could not be executed" + (f" ({detail[-1][:200]})" if detail else "")
+        return result
+    for test_id, text in records.items():
+        try:
+            record = json.loads(text)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            result.records[test_id] = record
+        except (ValueError, TypeError, RecursionError) as error:
+            result.unreadable[test_id] = "nested too deeply" if isinstance(error, RecursionError) else "not valid JSON"
     return result

@@ -7,24 +7,39 @@ It serves one notebook after another. Each request is one JSON line on stdin:
     {"job": DIR, "kernel_uid": UID, "kernel_processes": N, "cell_timeout": S, "notebook_timeout": S,
      "max_cell_output": BYTES, "max_output": BYTES, "preload": [module, ...]}
 
-where DIR holds ``notebook.ipynb`` and the grader's ``plans/``. For each request it writes one
-frame to file descriptor FD (an 8-byte big-endian length, then that much JSON):
+where DIR holds ``notebook.ipynb`` and the grader's ``plans/``. For each request it writes two
+frames to file descriptor FD (each an 8-byte big-endian length, then that much JSON): a status
+frame once the notebook's first kernel has started, or failed to start,
 
-    {"notebook": executed notebook, "records": {test_id: record}, "events": [event, ...]}
+    {"kind": "status", "kernel": "started" | "failed", "detail": one line}
+
+then the result:
+
+    {"kind": "result", "notebook": executed notebook, "records": {test_id: record text},
+     "events": [event, ...], "observations": {test_id: {label: [observation, ...]}}}
 
 An event says which cell hit which limit: {"cell": index, "kind": "timeout" | "unresponsive" |
-"died" | "output" | "not_run", "limit": number}. When a cell runs past its time limit the kernel
-is interrupted; if it does not answer within a grace period (a loop that swallows
-KeyboardInterrupt), or if the kernel dies (os._exit, a signal, the memory limit), a new kernel is
-started and the cells that had run before are run again, so later cells can still be graded.
+"died" | "output" | "not_run" | "no_kernel", "limit": number}. When a cell runs past its time
+limit the kernel is interrupted; if it does not answer within a grace period (a loop that
+swallows KeyboardInterrupt), or if the kernel dies (os._exit, a signal, the memory limit), a new
+kernel is started and the cells that had run before are run again, so later cells can still be
+graded. Records are passed on as the text the kernel wrote; the grader parses each one alone, so
+a malformed record costs only its own test.
+
+Observations are what this runner saw of the kernel when one of the grader's drivers asked it
+to look (``Observer``): its own clock, whether a file was open in any of the kernel's
+processes, how many bytes the asking process had read. The kernel chooses when to ask, but what
+is seen is read from /proc here, out of the learner's reach.
 
 Kernels are forked by the zygote (``sandbox_zygote.py``), which has the course's libraries
-already imported. The runner and the zygote run as the sandbox's root (the sandbox has no
-network, a read-only system and none of the course's private files); only the kernel, which runs
-the learner's code, runs as an unprivileged user of its own for each notebook, with a process
-limit, so it cannot signal the runner or the zygote or reach their pipes. Between notebooks
-every process of the last kernel's user is killed and every writable place is emptied, so
-nothing of one submission is left for the next.
+already imported, each in a PID namespace of its own. The runner and the zygote run as the
+sandbox's root (the sandbox has no network, a read-only system and none of the course's private
+files); only the kernel, which runs the learner's code, runs as an unprivileged user of its own
+for each notebook, with a process limit, so it cannot signal the runner or the zygote or reach
+their pipes. The notebook and the plans are readable by root only, and the kernel's writable
+places belong to the kernel's user alone. After each notebook its namespaces are killed whole,
+then every process of its user, and every writable place is emptied, so nothing of one
+submission is left for the next.
 
 Nothing here is trusted: the grader treats the payload as data. This file imports nothing from
 the autograder package, which the sandbox does not contain.
@@ -37,8 +52,11 @@ import math
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +69,9 @@ GRACE_SECONDS = 5
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 KERNEL_LAUNCHER = ["-m", "ipykernel_launcher"]
 PRIVATE_HOME = Path("/tmp/private")   # the runner's and the zygote's own files; read-only to kernels
+OBSERVER_SOCKET = PRIVATE_HOME / "observer.sock"
+MAX_OUTPUT_DEPTH = 64                 # nesting of an output's JSON, deeper ones are dropped
+MAX_OBSERVATIONS = 20_000             # per notebook
 KEPT_IN_TMP = {"in", "work", "probes", "home", PRIVATE_HOME.name}   # mount points and the private home
 # The sandbox's environment is made for the kernels. The runner and the zygote keep their own files
 # (connection files, IPython's and matplotlib's caches) out of the kernels' writable places, where
@@ -69,29 +90,31 @@ class Zygote:
                                         cwd=PRIVATE_HOME, text=True)
 
     def fork_kernel(self, **request):
-        """Ask for a kernel; return its pid. Raises RuntimeError if the zygote cannot fork one."""
+        """Ask for a kernel; return (its pid, the pid of its namespace's init). Raises RuntimeError
+        if the zygote cannot fork one."""
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             answer = json.loads(self.process.stdout.readline() or "null")
         except (OSError, ValueError) as error:
             raise RuntimeError(f"the kernel zygote is gone ({error})") from None
-        if not isinstance(answer, dict) or not isinstance(answer.get("pid"), int):
+        if not isinstance(answer, dict) or not all(isinstance(answer.get(k), int) for k in ("pid", "init")):
             raise RuntimeError(f"the kernel zygote could not fork a kernel ({answer})")
-        return answer["pid"]
+        return answer["pid"], answer["init"]
 
 
 class ForkedKernel:
     """The part of subprocess.Popen's interface that jupyter_client uses, for a kernel that the
-    zygote forked (a process this runner did not start and cannot wait for)."""
+    zygote forked (a process this runner did not start and cannot wait for). Killing it kills its
+    namespace's init, and with it every process the kernel started."""
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid):
-        self.pid, self.returncode = pid, None
+    def __init__(self, pid, init):
+        self.pid, self.init, self.returncode = pid, init, None
 
     def poll(self):
-        if self.returncode is None and not _running(self.pid):
+        if self.returncode is None and not (alive(self.pid) and alive(self.init)):
             self.returncode = -signal.SIGKILL
         return self.returncode
 
@@ -104,24 +127,38 @@ class ForkedKernel:
         return self.returncode
 
     def send_signal(self, signum):
-        try:
-            os.kill(self.pid, signum)
-        except ProcessLookupError:
-            pass
+        _signal(self.pid, signum)
 
     def kill(self):
-        self.send_signal(signal.SIGKILL)
+        _signal(self.init, signal.SIGKILL)
+        _signal(self.pid, signal.SIGKILL)
 
     def terminate(self):
         self.send_signal(signal.SIGTERM)
 
 
-def _running(pid):
+def _signal(pid, signum):
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def alive(pid):
+    """True while any thread of process ``pid`` runs. A process whose main thread has exited shows
+    as a zombie ("Z") in /proc/PID/stat while its other threads go on, so every thread is looked at."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return False
-    return state not in ("Z", "X")
+    for thread in threads:
+        try:
+            state = Path(f"/proc/{pid}/task/{thread}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False
 
 
 class ForkedKernelManager(AsyncKernelManager):
@@ -131,15 +168,17 @@ class ForkedKernelManager(AsyncKernelManager):
     kernel_uid = None        # set for each notebook
     kernel_processes = None  # set for each notebook
     preload = ()             # set for each notebook
+    namespaces = []          # the inits of the notebook's kernels, killed when it is done
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if kernel_cmd[1:3] != KERNEL_LAUNCHER:
             raise RuntimeError(f"unexpected kernel command {kernel_cmd[:3]}")
-        pid = self.zygote.fork_kernel(preload=list(self.preload), argv=kernel_cmd[3:],
-                                      env={**(kw.get("env") or {}), **{k: KERNEL_ENV[k] for k in PRIVATE_ENV}},
-                                      cwd=str(kw.get("cwd") or os.getcwd()),
-                                      uid=self.kernel_uid, processes=self.kernel_processes)
-        self.provisioner.process = ForkedKernel(pid)
+        pid, init = self.zygote.fork_kernel(preload=list(self.preload), argv=kernel_cmd[3:],
+                                            env={**(kw.get("env") or {}), **{k: KERNEL_ENV[k] for k in PRIVATE_ENV}},
+                                            cwd=str(kw.get("cwd") or os.getcwd()),
+                                            uid=self.kernel_uid, processes=self.kernel_processes)
+        ForkedKernelManager.namespaces.append(init)
+        self.provisioner.process = ForkedKernel(pid, init)
         self.provisioner.pid = self.provisioner.pgid = pid  # the kernel leads a session of its own
         self._reconcile_connection_info(self.provisioner.connection_info)
 
@@ -168,7 +207,21 @@ class CappedClient(NotebookClient):
         if self.cell_bytes[cell_index] > self.max_cell_output or self.total_bytes > self.max_output:
             self.truncated.add(cell_index)
             return None
+        if not shallow(msg.get("content", {}), MAX_OUTPUT_DEPTH):
+            return None  # it could not be written back as JSON
         return super().output(outs, msg, display_id, cell_index)
+
+
+def shallow(value, limit):
+    """True when ``value`` (parsed JSON) nests at most ``limit`` levels deep."""
+    level, current = 0, [value]
+    while current:
+        level += 1
+        if level > limit:
+            return False
+        current = [v for item in current if isinstance(item, (dict, list))
+                   for v in (item.values() if isinstance(item, dict) else item)]
+    return True
 
 
 async def cancel_leftover_tasks():
@@ -210,11 +263,20 @@ def kill_strays(kernel_uid, keep=None):
         if not strays:
             return
         for pid in strays:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _signal(pid, signal.SIGKILL)
         time.sleep(0.1)
+
+
+def kill_namespaces():
+    """Kill the init of every kernel namespace the notebook had, which ends every process in them."""
+    for init in ForkedKernelManager.namespaces:
+        _signal(init, signal.SIGKILL)
+    for init in ForkedKernelManager.namespaces:
+        for _ in range(50):
+            if not alive(init):
+                break
+            time.sleep(0.02)
+    ForkedKernelManager.namespaces = []
 
 
 def fresh_scratch():
@@ -222,8 +284,9 @@ def fresh_scratch():
     recreate TMPDIR, so that a kernel that filled its disk does not stop the next one starting."""
     for directory in (Path.cwd(), Path(KERNEL_ENV["HOME"])):
         empty(directory)
-    os.makedirs(KERNEL_ENV["TMPDIR"], mode=0o777, exist_ok=True)
-    os.chmod(KERNEL_ENV["TMPDIR"], 0o777)
+    tmpdir = Path(KERNEL_ENV["TMPDIR"])
+    tmpdir.mkdir(mode=0o700, exist_ok=True)
+    os.chown(tmpdir, ForkedKernelManager.kernel_uid, ForkedKernelManager.kernel_uid)
 
 
 def empty(directory, keep=()):
@@ -237,17 +300,28 @@ def empty(directory, keep=()):
 
 
 def between_notebooks(kernel_uid, probe_dir):
-    """Leave nothing of one notebook for the next: no process of its kernel's user, and nothing in
-    any place a kernel can write (its scratch space and home, /tmp, /dev/shm, the records)."""
+    """Leave nothing of one notebook for the next: no process (its kernels' namespaces, then any
+    process of its kernel's user), and nothing in any place a kernel can write (its scratch space
+    and home, /tmp, /dev/shm, the records)."""
+    kill_namespaces()
     if kernel_uid is not None:
         kill_strays(kernel_uid)
-    fresh_scratch()
+    empty(Path.cwd())
+    empty(Path(KERNEL_ENV["HOME"]))
     empty(Path("/tmp"), keep=KEPT_IN_TMP)
     empty(Path("/dev/shm"))
     empty(Path(probe_dir))
 
 
+def give_to(kernel_uid, probe_dir):
+    """Make the kernel's writable places (working directory, home, records) its user's alone."""
+    for directory in (Path.cwd(), Path(KERNEL_ENV["HOME"]), Path(probe_dir)):
+        os.chown(directory, kernel_uid, kernel_uid)
+        os.chmod(directory, 0o700)
+
+
 def _pids_of(uid):
+    """The processes of ``uid`` that still run a thread (zombie leaders with live threads included)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -256,7 +330,7 @@ def _pids_of(uid):
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields.get("Uid", "").split()[:1] == [str(uid)] and "Z" not in fields.get("State", ""):
+            if fields.get("Uid", "").split()[:1] == [str(uid)] and alive(int(entry.name)):
                 pids.append(int(entry.name))
     return pids
 
@@ -266,80 +340,186 @@ def kernel_pid(client):
     return getattr(process, "pid", None)
 
 
-async def execute(nb, job):
-    client = CappedClient(
-        nb, job.max_cell_output, job.max_output, timeout=job.cell_timeout, allow_errors=True,
-        interrupt_on_timeout=False, kernel_name="python3", shutdown_kernel="immediate",
-        extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": os.getcwd()}},
-        raise_on_iopub_timeout=False, iopub_timeout=10, kernel_manager_class=ForkedKernelManager)
-    deadline = time.monotonic() + job.notebook_timeout
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    survivors, events, position = [], [], 0
-    while position < len(code):
-        if position:  # a restart: nothing of the old kernel may linger
-            kill_strays(job.kernel_uid)
-            fresh_scratch()
-        try:
-            position = await execute_until_restart(client, nb, code, position, survivors, events, deadline, job)
-        except Exception as error:  # noqa: BLE001 - no kernel could be started: report the rest as not run
-            detail = f"{type(error).__name__}: {error}"[:300]
-            events += [{"cell": index, "kind": "no_kernel", "detail": detail} for index in code[position:]]
-            break
-    for index in sorted(client.truncated):
-        events.append({"cell": index, "kind": "output", "limit": job.max_cell_output})
-    return events
+class NotebookRun:
+    """One notebook's execution: the client, the cells still to run, the survivors to replay after a
+    restart, and the limit events. ``report`` is called once, with "started" or "failed" and a
+    detail, when the first kernel has started or could not be started."""
 
+    def __init__(self, nb, job, report):
+        self.nb, self.job, self.report = nb, job, report
+        self.client = CappedClient(
+            nb, job.max_cell_output, job.max_output, timeout=job.cell_timeout, allow_errors=True,
+            interrupt_on_timeout=False, kernel_name="python3", shutdown_kernel="immediate",
+            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": os.getcwd()}},
+            raise_on_iopub_timeout=False, iopub_timeout=10, kernel_manager_class=ForkedKernelManager)
+        self.deadline = time.monotonic() + job.notebook_timeout
+        self.code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        self.survivors, self.events, self.position = [], [], 0
 
-async def execute_until_restart(client, nb, code, position, survivors, events, deadline, job):
-    """Start a kernel, replay the survivors, and run cells from ``position`` until one needs a
-    restart or all have run; return the position to continue from."""
-    async with client.async_setup_kernel():
-        client.replaying = True
-        for index in survivors:  # after a restart: rebuild the state the later cells need
-            left = deadline - time.monotonic()
-            if left <= 1:
+    async def execute(self):
+        """Run every code cell, restarting the kernel where a cell broke it; return the events."""
+        if not self.code:
+            self.report("started", "")
+        while self.position < len(self.code):
+            if self.position:  # a restart: nothing of the old kernel may linger
+                kill_namespaces()
+                kill_strays(self.job.kernel_uid)
+                fresh_scratch()
+            try:
+                await self.run_until_restart()
+            except Exception as error:  # noqa: BLE001 - no kernel could be started: report the rest as not run
+                detail = f"{type(error).__name__}: {error}"[:300]
+                self.report("failed", detail)
+                self.events += [{"cell": index, "kind": "no_kernel", "detail": detail}
+                                for index in self.code[self.position:]]
                 break
-            await run_cell(client, copy.deepcopy(nb.cells[index]), index, min(job.cell_timeout, left))
-        client.replaying = False
-        while position < len(code):
-            index = code[position]
-            position += 1
-            left = deadline - time.monotonic()
-            if left <= 1:
-                events += [{"cell": i, "kind": "not_run", "limit": job.notebook_timeout} for i in code[position - 1:]]
-                return len(code)
-            kind, alive = await run_cell(client, nb.cells[index], index, min(job.cell_timeout, left))
-            kill_strays(job.kernel_uid, keep=kernel_pid(client) if alive else None)
-            if kind is None:
-                survivors.append(index)
-                continue
-            events.append({"cell": index, "kind": kind, "limit": job.cell_timeout})
-            if not alive:
-                return position
-    return position
+        for index in sorted(self.client.truncated):
+            self.events.append({"cell": index, "kind": "output", "limit": self.job.max_cell_output})
+        return self.events
+
+    async def run_until_restart(self):
+        """Start a kernel, replay the survivors, and run cells until one needs a restart or all have run."""
+        client, job = self.client, self.job
+        async with client.async_setup_kernel():
+            self.report("started", "")
+            client.replaying = True
+            for index in self.survivors:  # after a restart: rebuild the state the later cells need
+                left = self.deadline - time.monotonic()
+                if left <= 1:
+                    break
+                await run_cell(client, copy.deepcopy(self.nb.cells[index]), index, min(job.cell_timeout, left))
+            client.replaying = False
+            while self.position < len(self.code):
+                index = self.code[self.position]
+                self.position += 1
+                left = self.deadline - time.monotonic()
+                if left <= 1:
+                    self.events += [{"cell": i, "kind": "not_run", "limit": job.notebook_timeout}
+                                    for i in self.code[self.position - 1:]]
+                    self.position = len(self.code)
+                    return
+                kind, kernel_alive = await run_cell(client, self.nb.cells[index], index, min(job.cell_timeout, left))
+                kill_strays(job.kernel_uid, keep=kernel_pid(client) if kernel_alive else None)
+                if kind is None:
+                    self.survivors.append(index)
+                    continue
+                self.events.append({"cell": index, "kind": kind, "limit": job.cell_timeout})
+                if not kernel_alive:
+                    return
 
 
 def read_records(probe_dir, max_bytes):
+    """{test_id: record text} of the records the kernel wrote, each at most ``max_bytes``; the
+    grader parses them, one at a time."""
     records = {}
     for path in sorted(Path(probe_dir).glob("*.record.json")):
-        if path.stat().st_size <= max_bytes:
-            try:
-                records[path.name[: -len(".record.json")]] = json.loads(path.read_text())
-            except (ValueError, UnicodeDecodeError):
-                pass
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= max_bytes:
+            records[path.name[: -len(".record.json")]] = path.read_bytes().decode(errors="replace")
     return records
 
 
-def run_job(job, probe_dir):
-    """Execute the notebook in ``job`` (the request, as attributes); return the payload."""
+class Observer:
+    """Serves the grader's drivers in the kernel, on a Unix socket: each request (one JSON line,
+    {"test", "label", "event", "path"?, "io"?}) is answered once this runner has noted, with its own
+    clock, what /proc shows of the kernel's user at that moment. Only the current kernel's user
+    is served, the asking process is known from the socket (SO_PEERCRED), and the notes go to
+    the grader in the result frame."""
+
+    def __init__(self, path):
+        self.kernel_uid, self.seen, self.count, self.lock = None, {}, 0, threading.Lock()
+        path.unlink(missing_ok=True)
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        os.chmod(path, 0o666)
+        self.server.listen(16)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def start(self, kernel_uid):
+        with self.lock:
+            self.kernel_uid, self.seen, self.count = kernel_uid, {}, 0
+
+    def notes(self):
+        with self.lock:
+            return self.seen
+
+    def _serve(self):
+        while True:
+            connection, _ = self.server.accept()
+            with connection:
+                try:
+                    connection.settimeout(2)
+                    self._answer(connection)
+                except (OSError, ValueError, TypeError, AttributeError):
+                    pass
+
+    def _answer(self, connection):
+        pid, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                struct.calcsize("3i")))
+        request = json.loads(connection.recv(4096).split(b"\n")[0])
+        note = {"event": str(request.get("event"))[:100], "t": time.monotonic()}
+        if isinstance(request.get("path"), str):
+            note["open"] = path_is_open(uid, request["path"])
+        if request.get("io"):
+            note["read_bytes"] = bytes_read(pid)
+        with self.lock:
+            if uid != self.kernel_uid or self.count >= MAX_OBSERVATIONS:
+                return
+            self.count += 1
+            test = self.seen.setdefault(str(request.get("test"))[:100], {})
+            test.setdefault(str(request.get("label"))[:100], []).append(note)
+        connection.sendall(b"ok\n")
+
+
+def path_is_open(uid, path):
+    """True when any process of ``uid`` holds a file descriptor on ``path``."""
+    target = os.path.realpath(path)
+    for pid in _pids_of(uid):
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in descriptors:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def bytes_read(pid):
+    """Bytes process ``pid`` has read through read system calls so far (rchar in /proc/PID/io)."""
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def run_job(job, probe_dir, observer, send):
+    """Execute the notebook in ``job`` (the request, as attributes), sending its status and result frames."""
     ForkedKernelManager.kernel_uid = job.kernel_uid
     ForkedKernelManager.kernel_processes = job.kernel_processes
     ForkedKernelManager.preload = job.preload
+    give_to(job.kernel_uid, probe_dir)
+    fresh_scratch()
     for plan in Path(job.job, "plans").glob("*.plan.json"):
         shutil.copyfile(plan, Path(probe_dir) / plan.name)
+        os.chmod(Path(probe_dir) / plan.name, 0o444)
+    observer.start(job.kernel_uid)
+    reported = []
+
+    def report(kernel, detail):
+        if not reported:
+            reported.append(kernel)
+            send({"kind": "status", "kernel": kernel, "detail": detail})
+
     nb = nbformat.read(Path(job.job, "notebook.ipynb"), as_version=4)
-    events = asyncio.run(execute(nb, job))
-    return {"notebook": nb, "records": read_records(probe_dir, job.max_output), "events": events}
+    events = asyncio.run(NotebookRun(nb, job, report).execute())
+    send({"kind": "result", "notebook": nb, "records": read_records(probe_dir, job.max_output), "events": events,
+          "observations": observer.notes()})
 
 
 def write_frame(stream, payload):
@@ -359,12 +539,13 @@ def main():
         (PRIVATE_HOME / name).mkdir(mode=0o755, exist_ok=True)
     os.environ.update(PRIVATE_ENV)
     ForkedKernelManager.zygote = Zygote(args.zygote)
+    observer = Observer(OBSERVER_SOCKET)
     last_uid = None
     for line in sys.stdin:
         between_notebooks(last_uid, args.probe_dir)
         job = argparse.Namespace(**json.loads(line))
         last_uid = job.kernel_uid
-        write_frame(payload, run_job(job, args.probe_dir))
+        run_job(job, args.probe_dir, observer, lambda frame: write_frame(payload, frame))
 
 
 if __name__ == "__main__":

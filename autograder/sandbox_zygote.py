@@ -11,15 +11,21 @@ numeric library to one thread), which is what makes forking it safe.
 Protocol: one JSON request per line on stdin, one JSON answer per line on stdout.
 
     {"preload": [module, ...], "argv": [ipykernel argument, ...], "env": {...}, "cwd": DIR,
-     "uid": UID, "processes": N}            ->  {"pid": PID}  or  {"error": "one line"}
+     "uid": UID, "processes": N}     ->  {"pid": KERNEL, "init": INIT}  or  {"error": "one line"}
 
-The child drops to ``uid`` (no groups) with at most ``processes`` processes, in a session of its
-own, and becomes ``python -m ipykernel_launcher ARGV`` would have been. Children are reaped
-automatically (SIGCHLD is ignored here and restored in the child). A module that fails to
-preload is skipped: the learner's kernel then imports it itself and shows its own error.
+Every kernel gets a PID namespace of its own. Its first process, INIT (pid 1 inside), stays root:
+it forks the kernel, reaps the orphans of the learner's processes, and exits when the kernel
+does, at which point Linux kills every process left in the namespace. Nothing the learner starts
+can leave that namespace, so killing INIT ends all of it, whatever state its processes are in
+(a process whose main thread has exited shows as a zombie while its other threads run on).
+The kernel drops to ``uid`` (no groups) with at most ``processes`` processes, in a session of
+its own, and becomes what ``python -m ipykernel_launcher ARGV`` would have been. A module that
+fails to preload is skipped: the learner's kernel then imports it itself and shows its own error.
 
 This file imports nothing from the autograder package, which the sandbox does not contain.
 """
+import ctypes
+import gc
 import importlib
 import json
 import os
@@ -27,6 +33,9 @@ import resource
 import signal
 import sys
 import tempfile
+import time
+
+CLONE_NEWPID = 0x20000000
 
 # Modules that may be imported before a learner's code runs, with the submodules whose import is
 # slow. pyplot is left out on purpose: it must load the inline backend inside the running kernel.
@@ -48,25 +57,80 @@ def preload(names):
                 pass
 
 
-def become_kernel(request, channels):
-    """In the forked child: drop privileges and run the kernel; never returns."""
+def start_kernel(request, channels):
+    """Fork a kernel for ``request`` in a new PID namespace; return {"pid": kernel, "init": init}.
+
+    The zygote's child enters the namespace and forks its init, which forks the kernel; the child
+    reports both pids (as this namespace sees them) through a pipe and exits."""
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.close(read_end)
+        enter_namespace(request, channels, write_end)
+    os.close(write_end)
+    with os.fdopen(read_end) as report:
+        words = report.read().split()
+    if len(words) != 2 or not all(word.isdigit() for word in words):
+        raise OSError(f"the kernel's PID namespace did not start ({' '.join(words)[:200] or 'no report'})")
+    return {"init": int(words[0]), "pid": int(words[1])}
+
+
+def enter_namespace(request, channels, report_fd):
+    """In the zygote's child: unshare a PID namespace, fork its init, report the pids; never returns."""
     status = 1
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for channel in channels:
             channel.close()
+        if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWPID): {os.strerror(ctypes.get_errno())}")
+        init = os.fork()
+        if init == 0:
+            os.close(report_fd)
+            run_namespace_init(request)
+        children = f"/proc/{init}/task/{init}/children"
+        deadline = time.monotonic() + 10
+        while not open(children).read().split() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        kernel = open(children).read().split()[:1]
+        os.write(report_fd, f"{init} {kernel[0] if kernel else 'none'}".encode())
+        status = 0
+    except BaseException as error:  # noqa: BLE001 - the zygote reports it in one line
+        os.write(report_fd, f"{type(error).__name__}: {error}".encode()[:300])
+    finally:
+        os._exit(status)
+
+
+def run_namespace_init(request):
+    """PID 1 of a kernel's namespace: fork the kernel, reap every orphan, and exit with the kernel
+    (Linux then kills whatever is left in the namespace); never returns."""
+    try:
+        gc.disable()  # this process only waits: keep the zygote's memory shared, never copied
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        kernel = os.fork()
+        if kernel == 0:
+            become_kernel(request)
+        while os.wait()[0] != kernel:
+            pass
+    finally:
+        os._exit(0)
+
+
+def become_kernel(request):
+    """In the namespace: drop privileges and run the kernel; never returns."""
+    status = 1
+    try:
         os.setsid()
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
         os.setgroups([])
         os.setgid(request["uid"])
         os.setuid(request["uid"])
         os.environ.clear()
-        os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))
+        os.environ.update(request["env"])
         os.chdir(request["cwd"])
         tempfile.tempdir = None  # computed again from the kernel's TMPDIR, not the zygote's
         sys.path[0] = request["cwd"]  # as for `python -m ipykernel_launcher` started in cwd
-        # The kernel exits if the zygote goes (its own default, read at import, would be the zygote's).
-        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        # No parent poller: the kernel's parent is its namespace's init, which never goes first
+        # (when it is killed, Linux kills the whole namespace).
+        argv = [*request["argv"], "--IPKernelApp.parent_handle=0"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel import kernelapp
         kernelapp.launch_new_instance(argv=argv)
@@ -91,14 +155,10 @@ def main():
         try:
             request = json.loads(line)
             preload(request.get("preload", []))
-            pid = os.fork()
+            answer = start_kernel(request, (requests, answers))
         except (ValueError, OSError) as error:
-            answers.write(json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n")
-            answers.flush()
-            continue
-        if pid == 0:
-            become_kernel(request, (requests, answers))
-        answers.write(json.dumps({"pid": pid}) + "\n")
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        answers.write(json.dumps(answer) + "\n")
         answers.flush()
 
 

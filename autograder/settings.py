@@ -8,7 +8,7 @@ costs milliseconds per kilobyte of coloured or tagged text), so no output costs 
 """
 import re
 
-from traitlets import Float, Integer
+from traitlets import Float, Integer, Unicode
 from traitlets.config import Configurable
 
 from .sandbox import Limits
@@ -35,6 +35,8 @@ class GradingSettings(Configurable):
                                       "is written again without the submission's outputs.").tag(config=True)
     disk = Integer(256 * MiB, help="Bytes the notebook may write to its scratch directory.").tag(config=True)
     file_size = Integer(64 * MiB, help="Largest file, in bytes, the notebook may write (RLIMIT_FSIZE).").tag(config=True)
+    secret = Unicode("", help="The course secret behind the hidden inputs (autograder/hidden_inputs.py); empty: "
+                              "COURSE_GRADER_SECRET or .grader-secret at the course root. Never release it.")
 
     def limits(self):
         return Limits(cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,

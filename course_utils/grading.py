@@ -29,7 +29,11 @@ Special argument forms:
 
 A planned call may name a grader's ``"callable"`` instead of a ``"function"``, to drive the
 learner's functions in a way one call cannot (one example at a time, say). A driver that needs
-TensorFlow, h5py or a temporary file imports or makes them itself, in the kernel.
+TensorFlow, h5py or a temporary file imports or makes them itself, in the kernel. A driver can
+also call ``observe(event, path=None, io=False)``: the grader's runner, outside the kernel, then
+notes the time on its own clock and, if asked, whether ``path`` is open in any of the kernel's
+processes and how many bytes the calling process has read so far. Those notes go to the grader
+directly, never through the records, so the kernel cannot forge what they say.
 
 TensorFlow values cross as ``{"$tensor": {"kind": "Variable" | "Tensor" | "KerasVariable",
 "dtype": name, "value": <array>}}`` and decode to ``TensorValue``, so the grader can tell a
@@ -40,6 +44,7 @@ import math
 import os
 import re
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -48,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 PROBE_DIR_ENV = "COURSE_PROBE_DIR"
+OBSERVER_ENV = "COURSE_OBSERVER_SOCKET"
 MAX_ARRAY_SIZE = 2_000_000
 MAX_DEPTH = 32
 _DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -214,9 +220,32 @@ def _plan_argument(data, shared, namespace):
     return decode(data)
 
 
-def grader_code(source):
-    """The grader's function from its source: a lambda expression, or a ``def`` (a driver)."""
-    scope = {"np": np, "math": math}
+class Observe:
+    """``observe(event, path=None, io=False)`` for a driver of the planned call ``label`` of
+    ``test_id``: asks the grader's runner to note ``event`` now (see the module doc), and returns
+    once it has. Outside grading it does nothing."""
+
+    def __init__(self, test_id, label):
+        self.test_id, self.label = test_id, label
+
+    def __call__(self, event, path=None, io=False):
+        address = os.environ.get(OBSERVER_ENV)
+        if not address:
+            return
+        request = {"test": self.test_id, "label": self.label, "event": event, "io": bool(io)}
+        if path is not None:
+            request["path"] = os.fspath(path)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(5)
+            connection.connect(address)
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            connection.recv(8)
+
+
+def grader_code(source, observe=None):
+    """The grader's function from its source: a lambda expression, or a ``def`` (a driver), which
+    may use ``observe`` (an ``Observe``)."""
+    scope = {"np": np, "math": math, "observe": observe}
     definition = re.match(r"\s*def\s+(\w+)", source)
     if definition is None:
         return eval(source, scope)
@@ -228,13 +257,14 @@ def _alarm(signum, frame):
     raise CallTimeout()
 
 
-def _run_call(call, namespace, shared, timeout):
+def _run_call(test_id, call, namespace, shared, timeout):
     needed = [call["function"]] if "function" in call else []
     needed += [name for name in call.get("needs", []) if name not in needed]
     missing = [name for name in needed if not callable(namespace.get(name))]
     if missing:
         return {"missing": missing[0]}
-    function = namespace[call["function"]] if "function" in call else grader_code(call["callable"])
+    function = (namespace[call["function"]] if "function" in call
+                else grader_code(call["callable"], Observe(test_id, call["label"])))
     record = {}
     start = time.perf_counter()
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -276,7 +306,7 @@ def record_for_grader(test_id, namespace):
         if name in timed_out:  # one stuck call is enough: do not wait on the others
             records["calls"][call["label"]] = {"skipped": name}
             continue
-        records["calls"][call["label"]] = record = _run_call(call, namespace, shared, plan.get("timeout", 10))
+        records["calls"][call["label"]] = record = _run_call(test_id, call, namespace, shared, plan.get("timeout", 10))
         if "timeout" in record:
             timed_out.add(name)
         _save(records, Path(directory), test_id)  # after every call: a later stuck one loses nothing

@@ -3,9 +3,12 @@
 A module ``autograder.checks.<assignment>`` defines ``CHECKS``: a list of ``Check``. Each names
 the test cell it judges (its nbgrader ``grade_id``), the calls to make inside the submission's
 kernel (the plan), and a ``judge`` that receives the recorded results and raises ``Failure``
-with a learner-facing message when they are wrong.
+with a learner-facing message when they are wrong. The module draws its hidden inputs at import
+time (``autograder.hidden_inputs``), so ``checks_for`` executes it afresh for each submission's
+salt.
 """
-import importlib
+import functools
+import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,12 +33,15 @@ class Check:
         return self.test_id.removeprefix("test_")
 
 
-def checks_for(assignment):
-    """Return {test_id: Check} for an assignment (empty when it has no hidden checks module)."""
-    try:
-        module = importlib.import_module(f"{__name__}.{assignment}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{assignment}":
-            raise  # the module exists but something it imports does not: a real fault
+@functools.lru_cache(maxsize=32)
+def checks_for(assignment, salt=0):
+    """Return {test_id: Check} for an assignment, with the hidden inputs of the submission whose
+    salt is ``salt`` (autograder.hidden_inputs); empty when it has no hidden checks module."""
+    from ..hidden_inputs import drawing_for
+    spec = importlib.util.find_spec(f"{__name__}.{assignment}")
+    if spec is None:
         return {}
+    module = importlib.util.module_from_spec(spec)
+    with drawing_for(salt):
+        spec.loader.exec_module(module)
     return {check.test_id: check for check in module.CHECKS}

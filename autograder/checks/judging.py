@@ -51,11 +51,23 @@ def describe(value):
 
 
 class Records:
-    """What one test cell's probe recorded, with the plan that produced it."""
+    """What one test cell's probe recorded, with the plan that produced it, and what the runner
+    observed while it ran ({label: [observation]}, see ``observed``)."""
 
-    def __init__(self, plan, raw):
+    def __init__(self, plan, raw, observed=None):
         self.plan = {call["label"]: call for call in plan.get("calls", [])}
         self.raw = raw
+        self.observations = observed or {}
+
+    def observed(self, label, event=None):
+        """The runner's observations for the call ``label`` (in order; only those of ``event`` if
+        given): dicts with "event", "t" (the runner's clock, seconds) and, where the driver asked,
+        "open" (the file was open in a kernel process) and "read_bytes" (bytes the asking process
+        had read so far). They are made outside the kernel; the kernel only chose when to ask."""
+        notes = self.observations.get(label)
+        notes = [n for n in notes if isinstance(n, dict) and isinstance(n.get("t"), (int, float))] \
+            if isinstance(notes, list) else []
+        return [n for n in notes if event is None or n.get("event") == event]
 
     def call(self, label):
         """Return the decoded value the call ``label`` returned, or raise Failure saying why not."""

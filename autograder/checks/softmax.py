@@ -3,15 +3,13 @@ properties that name the usual mistakes (overflow, wrong axis, sum instead of me
 missing Jacobian diagonal, a gradient divided by m, transposed one-hots, indices for one-hots)."""
 import numpy as np
 
+from autograder.hidden_inputs import submission_rng
 from autograder.reference import softmax as ref
 from course_utils.grading import encode
 from . import Check
 from .judging import Failure, describe, expect_close, expect_float_array, expect_tuple, planned_call
 
-
-
-def rng(seed):
-    return np.random.default_rng(seed)
+rng = submission_rng()  # Generators for this submission's hidden inputs
 
 
 # --- softmax --------------------------------------------------------------------------------
@@ -171,8 +169,8 @@ def judge_predict(records):
 
 # --- train_softmax_regression ---------------------------------------------------------------
 CENTRES = [(-2.0, -2.0), (2.0, -2.0), (-2.0, 2.0), (2.0, 2.0)]
-X_TRAIN, LABELS_TRAIN = ref.blobs(60, CENTRES, 0.8, seed=99)
-X_TEST, LABELS_TEST = ref.blobs(100, CENTRES, 0.8, seed=100)
+X_TRAIN, LABELS_TRAIN = ref.blobs(60, CENTRES, 0.8, rng(99))
+X_TEST, LABELS_TEST = ref.blobs(100, CENTRES, 0.8, rng(100))
 TRAINING = (X_TRAIN, ref.one_hot(LABELS_TRAIN, 4), 0.5, 300, 3)
 REQUIRED_ACCURACY = 0.9
 
