@@ -28,7 +28,7 @@ from bs4 import BeautifulSoup
 from bleach.css_sanitizer import CSSSanitizer
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 # Formatting a page may show: what markdown and pygments produce, and simple HTML tables.
 TAGS = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
@@ -142,6 +142,7 @@ def fit_as_text(source, why, room):
 class MakeInert(Preprocessor):
     """Leave only what a browser shows without running anything (see the module doc)."""
 
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled; this one always is.").tag(config=True)
     max_cell_chars = Integer(10_000, help="Longest markdown cell, in characters, that pages render as "
                                           "markdown; a longer one is shown as text.").tag(config=True)
     max_notebook_chars = Integer(200_000, help="Characters of markdown a page renders from one notebook; "

@@ -38,13 +38,13 @@ class OutputBudget:
         spent, cut = 0, 0
         kept = []
         for output in outputs:
-            _neutralise(output)
             room = allowance - spent
             before = _size(output)
             if before and room <= 0:
                 cut += before
                 continue
             used = _bound_output(output, room)
+            _neutralise(output)  # after cutting, so a sequence cut in two is plain text too
             spent += used
             cut += before - used
             kept.append(output)
