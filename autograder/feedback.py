@@ -47,6 +47,7 @@ def write_pages(root, config, assignment, students, seconds):
         if why is None:
             pages[student] = Page("full")
             continue
+        (Path(root) / "feedback" / student / assignment / f"{assignment}.html").unlink(missing_ok=True)  # half-written
         failure = _generate_reduced(root, config, assignment, student, seconds, why)
         pages[student] = Page("reduced", why) if failure is None else Page("failed", f"{why}; then {failure}")
     return pages
@@ -89,7 +90,7 @@ def _generate_reduced(root, config, assignment, student, seconds, why):
         nbformat.write(reduced(graded, why), scratch / "autograded" / relative)
         scratch_config = config.copy()
         scratch_config.CourseDirectory.root = str(scratch)
-        scratch_config.CourseDirectory.db_url = db_url(root, config)
+        scratch_config.CourseDirectory.db_url = _db_url(root, config)
         failure = _generate(scratch, scratch_config, assignment, student, seconds)
         if failure is None:
             page = Path(root) / "feedback" / relative.with_suffix(".html")
@@ -98,7 +99,7 @@ def _generate_reduced(root, config, assignment, student, seconds, why):
         return failure
 
 
-def db_url(root, config):
+def _db_url(root, config):
     """The gradebook nbgrader uses for the course directory ``root`` under ``config``."""
     return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
 

@@ -5,17 +5,19 @@ nbconvert renders markdown cells and HTML outputs as they are, so a submission's
 would run in the learner's feedback page and in formgrader, where the instructor is logged in and
 a script can enter scores. ``MakeInert`` cleans them with bleach, as nbconvert's ``SanitizeHTML``
 and ``clean_html`` do, but with an allow-list that keeps the formatting of legitimate output
-(nbconvert's escapes paragraphs, headings and table headers). It runs twice: in the autograde chain, so the stored
-notebook that formgrader opens is inert whatever its server's configuration, and in every HTML
-exporter the course configures (``chain.PAGES``), so any page made from any notebook is inert.
+(nbconvert's escapes paragraphs, headings and table headers). It runs twice: in the autograde
+chain, so the stored notebook that formgrader opens is inert whatever its server's
+configuration, and in every HTML exporter the course configures (``chain.PAGES``), so any page
+made from any notebook is inert.
 
-* Outputs keep plain text, LaTeX, PNG and JPEG images, and their HTML and markdown cleaned to
-  formatting. JavaScript, widgets, SVG and every other kind of output are left out, and an
-  output's metadata keeps only an image's width and height.
-* A markdown or raw cell is shown as it is when what nbconvert renders from it is formatting only.
+* Outputs keep plain text, LaTeX, PNG and JPEG images, HTML cleaned to formatting and markdown
+  that is formatting only. JavaScript, widgets, SVG and every other kind of output are left out,
+  and an output's metadata keeps only an image's width and height.
+* A markdown cell is shown as it is when what nbconvert renders from it is formatting only.
   Otherwise (a script, an event handler, a ``javascript:`` link, an iframe, a remote image), or
   when nbconvert cannot render it (a missing attachment), or when it is longer than
   ``max_cell_chars``, or past ``max_notebook_chars`` of markdown, its text is shown in a code block.
+* A raw cell is cut to ``max_cell_chars``: the templates clean the raw cells they show.
 
 Each cell that lost something says so in one line.
 """
@@ -142,7 +144,8 @@ def fit_as_text(source, why, room):
 class MakeInert(Preprocessor):
     """Leave only what a browser shows without running anything (see the module doc)."""
 
-    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled; this one always is.").tag(config=True)
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled; this one always is."
+                   ).tag(config=True)
     max_cell_chars = Integer(10_000, help="Longest markdown cell, in characters, that pages render as "
                                           "markdown; a longer one is shown as text.").tag(config=True)
     max_notebook_chars = Integer(200_000, help="Characters of markdown a page renders from one notebook; "
@@ -161,12 +164,12 @@ class MakeInert(Preprocessor):
                     f"{', '.join(left_out)}.)\n")))
         elif cell.cell_type == "markdown":
             source = self.inert_markdown(cell.source, cell.get("attachments"))
-            if source is not cell.source:
+            if source is not cell.source:  # shown as text: its attachments are no longer used
                 cell.source = source
                 cell.pop("attachments", None)
-        elif cell.cell_type == "raw":
-            cut = len(cell.source) - self.max_cell_chars
-            cell.source = clean_html(cell.source[:self.max_cell_chars]) + (f"\n… {cut:,} characters cut" if cut > 0 else "")
+        elif cell.cell_type == "raw" and len(cell.source) > self.max_cell_chars:
+            keep = self.max_cell_chars - 40  # room for the line below
+            cell.source = cell.source[:keep] + f"\n… {len(cell.source) - keep:,} characters cut"
         return cell, resources
 
     def inert_markdown(self, source, attachments=None):

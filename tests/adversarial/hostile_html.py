@@ -11,7 +11,7 @@ import copy
 
 import nbformat
 from bs4 import BeautifulSoup
-from nbformat.v4 import new_code_cell, new_markdown_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
 from autograder.examples import source_notebook
 
@@ -63,13 +63,14 @@ display({{"text/markdown": {all_markdown()!r}, "text/plain": "markdown output"}}
 
 
 def hostile_submission():
-    """softmax's solved notebook with the payloads in an output cell, a markdown cell and the
-    written answer, and legitimate formatting beside them."""
+    """softmax's solved notebook with the payloads in an output cell, a markdown cell, a raw HTML
+    cell and the written answer, and legitimate formatting beside them."""
     nb = copy.deepcopy(source_notebook(ASSIGNMENT))
     answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER)
     answer.source = PROOF + "\n\n" + all_markdown()
     nb.cells.insert(1, new_markdown_cell(LEGIT_MARKDOWN))
     nb.cells.insert(2, new_markdown_cell(all_markdown()))
+    nb.cells.insert(3, new_raw_cell(all_html(), metadata={"raw_mimetype": "text/html"}))
     nb.cells.append(new_code_cell(DISPLAY_CELL))
     return nb
 
