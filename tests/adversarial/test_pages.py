@@ -160,7 +160,7 @@ def test_a_page_nbgrader_cannot_render_is_written_again_and_says_why(built, tmp_
     out = tmp_path / "grading"
     (tmp_path / "submitted" / "ada" / "softmax").mkdir(parents=True)
     nbformat.write(source_notebook("softmax"), tmp_path / "submitted" / "ada" / "softmax" / "softmax.ipynb")
-    rows = grade_batch(tmp_path / "submitted", out, ["softmax"], jobs=1)
+    rows = grade_batch(tmp_path / "submitted", out, assignments=["softmax"], jobs=1)
     assert [r.status for r in rows] == ["graded"]
     page = (out / "feedback" / "ada" / "softmax" / "softmax.html").read_text()
     assert ("The full page could not be made: nbgrader could not render it (ValueError: a page nbgrader cannot "
