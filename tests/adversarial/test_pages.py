@@ -89,7 +89,7 @@ def formgrader_page(nb, config):
     return HTMLExporter(config=config).from_notebook_node(nb, resources=resources)[0]
 
 
-def test_formgrader_renders_even_a_graded_notebook_no_chain_made_inert_inert(hostile, tmp_path):
+def test_formgrader_renders_a_raw_graded_notebook_inert(hostile, tmp_path):
     """The render-time half: formgrader's exporter, configured by the course directory's
     nbgrader_config.py that prepare_formgrader writes (what reaches it, whatever the server's
     flags), on a graded notebook a grader without the course's chain would leave."""
