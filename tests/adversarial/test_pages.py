@@ -25,6 +25,7 @@ import hostile_html
 from autograder import feedback
 from autograder.batch import grade_batch
 from autograder.class_report import render
+from autograder.course_directory import write_course_directory
 from autograder.examples import source_notebook
 from autograder.grade import grade_notebook, grade_submission
 from autograder.inert import render_markdown
@@ -91,12 +92,12 @@ def formgrader_page(nb, config):
 
 def test_formgrader_renders_a_raw_graded_notebook_inert(hostile, tmp_path):
     """The render-time half: formgrader's exporter, configured by the course directory's
-    nbgrader_config.py that prepare_formgrader writes (what reaches it, whatever the server's
-    flags), on a graded notebook a grader without the course's chain would leave."""
+    nbgrader_config.py that grade-batch writes (what reaches it, whatever the server's flags), on
+    a graded notebook a grader without the course's chain would leave."""
     _, nb, _ = hostile
     raw = hostile_html.with_raw_outputs(nb)
     assert hostile_html.live_payloads(formgrader_page(raw, Config()))
-    (tmp_path / "gradebook.db").touch()
+    write_course_directory(tmp_path, [])
     config = PyFileConfigLoader("nbgrader_config.py", path=str(prepare_formgrader(tmp_path))).load_config()
     page = formgrader_page(raw, config)
     assert not hostile_html.live_payloads(page)
