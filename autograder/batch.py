@@ -32,13 +32,15 @@ from nbgrader.utils import parse_utc
 
 from .build import ensure_built
 from .collect import collect
-from .course import BadInput, available_assignments, check_assignment, course_config, nbgrader_api, nbgrader_failure
+from .course import BadInput, available_assignments, check_assignment, course_config
 from .course_directory import keep_submission, write_course_directory, write_if_changed
+from .feedback import write_pages
 from .grade import GraderFault, grade_submission, grading_config
 from .hidden_inputs import course_secret
 from .progress import Progress
 from .record import ClassGradebook
 from .sandbox import check_sandbox
+from .settings import GradingSettings
 from .submission import parse_notebook
 from .table import format_table
 
@@ -144,7 +146,7 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
             progress.advance(job.name, _note(rows[-1]))
         progress.close()
         book.export_csv(out / "grades.csv")
-    rows += write_feedback(out, book.db_url, wanted, jobs)
+    rows += write_feedback(out, book.db_url, wanted, jobs, limits)
     rows.sort(key=lambda r: (r.student, r.assignment))
     (out / "batch-summary.json").write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1) + "\n")
     return rows
@@ -206,14 +208,15 @@ def _keep(book, out, job, outcome):
     return Row(job.student, job.assignment, outcome.status, seconds=outcome.seconds, note=outcome.message)
 
 
-def write_feedback(out, db_url, assignments, jobs=None):
-    """nbgrader's generate_feedback over the class gradebook, once per assignment that has a graded
-    submission without feedback, in up to ``jobs`` local processes (one exporter serves all of an
-    assignment's pages, and scores entered later in formgrader show up when a feedback page is
-    deleted and this runs again). Returns problem rows."""
-    pending = [a for a in assignments if any(
-        not (out / "feedback" / p.parent.parent.name / a / f"{a}.html").exists()
-        for p in (out / "autograded").glob(f"*/{a}/{a}.ipynb"))]
+def write_feedback(out, db_url, assignments, jobs=None, limits=None):
+    """Write the missing feedback pages (``feedback.write_pages``: nbgrader's generate_feedback over
+    the class gradebook, each page within the feedback time limit), one local process per
+    assignment, up to ``jobs`` at once. Scores entered later in formgrader show up when a page is
+    deleted and this runs again. ``limits`` overrides GradingSettings. Returns problem rows."""
+    pending = {a: sorted(p.parent.parent.name for p in (out / "autograded").glob(f"*/{a}/{a}.ipynb")
+                         if not (out / "feedback" / p.parent.parent.name / a / f"{a}.html").exists())
+               for a in assignments}
+    pending = {a: students for a, students in pending.items() if students}
     if not pending:
         return []
     # nbgrader's GetGrades opens the gradebook as "default_course" and adds that course if it is
@@ -221,17 +224,18 @@ def write_feedback(out, db_url, assignments, jobs=None):
     with Gradebook(db_url):
         pass
     with ProcessPoolExecutor(max_workers=min(len(pending), jobs or os.cpu_count() or 1)) as pool:
-        failures = list(pool.map(_feedback_for, [out] * len(pending), [db_url] * len(pending), pending))
-    return [Row("-", assignment, "fault", note=f"feedback not written: {failure}")
-            for assignment, failure in zip(pending, failures) if failure]
+        written = list(pool.map(_feedback_for, [out] * len(pending), [db_url] * len(pending), pending,
+                                pending.values(), [limits] * len(pending)))
+    return [Row(student, assignment, "fault", note=f"feedback not written: {page.why}")
+            for assignment, pages in zip(pending, written) for student, page in pages.items()
+            if page.status == "failed"]
 
 
-def _feedback_for(out, db_url, assignment):
-    """Write one assignment's missing feedback pages; return None, or why they could not be written."""
-    config = grading_config(out)
+def _feedback_for(out, db_url, assignment, students, limits):
+    """Write one assignment's missing feedback pages; return {student: feedback.Page}."""
+    config = grading_config(out, limits)
     config.CourseDirectory.db_url = db_url
-    outcome = nbgrader_api(out, config).generate_feedback(assignment)
-    return None if outcome["success"] else nbgrader_failure(outcome)
+    return write_pages(out, config, assignment, students, GradingSettings(config=config).feedback_timeout)
 
 
 def _note(row):

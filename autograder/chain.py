@@ -11,7 +11,11 @@ Feedback buttons and ``python -m autograder`` all grade the same way:
 * autograde: ``SandboxedExecute`` runs the notebook in the sandbox in place of nbgrader's
   ``Execute``, and ``JudgeTestCells`` replaces each test cell's outputs with the verdict of its
   hidden check, judged in the grader's process; nbgrader's ``SaveAutoGrades`` scores the verdicts;
-* feedback: ``ClearHiddenTests`` removes every hidden block from the page.
+* feedback: ``ClearHiddenTests`` removes every hidden block from the page;
+* pages: every HTML page nbconvert renders with the course's configuration (the feedback pages,
+  formgrader's) runs ``MakeInert`` first and cleans HTML with the course's allow-list, so a
+  submission's HTML is shown and never run. ``MakeInert`` also runs in the autograde chain, so
+  the stored notebook formgrader opens is inert whatever the server's configuration.
 
 This module imports nothing, so loading a configuration stays cheap.
 """
@@ -28,6 +32,7 @@ AUTOGRADE = [
     "autograder.execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "autograder.check.JudgeTestCells",
+    "autograder.inert.MakeInert",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
@@ -40,9 +45,23 @@ FEEDBACK = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+PAGES = [
+    "autograder.inert.MakeInert",
+]
+
 
 def use_course_chain(c):
     """Make nbgrader's Autograde and GenerateFeedback converters in config ``c`` run the course's steps."""
     c.Autograde.sanitize_preprocessors = list(SANITIZE)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE)
     c.GenerateFeedback.preprocessors = list(FEEDBACK)
+    use_inert_pages(c)
+
+
+def use_inert_pages(c):
+    """Make every HTMLExporter configured by ``c`` (feedback pages, formgrader) show HTML inert:
+    the ``PAGES`` steps, nbconvert's ``sanitize_html`` (no script for JavaScript or widget outputs,
+    HTML outputs cleaned), and the course's allow-list as its ``clean_html`` filter."""
+    c.HTMLExporter.preprocessors = list(PAGES)
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"clean_html": "autograder.inert.clean_html"}

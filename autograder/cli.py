@@ -34,6 +34,8 @@ LIMIT_FLAGS = {  # flag -> (GradingSettings name, type)
     "--address-space": ("address_space", "size"), "--processes": ("processes", int),
     "--max-output": ("max_output", "size"), "--max-cell-output": ("max_cell_output", "size"),
     "--disk": ("disk", "size"), "--file-size": ("file_size", "size"),
+    "--max-output-chars": ("max_output_chars", int), "--max-cell-output-chars": ("max_cell_output_chars", int),
+    "--feedback-timeout": ("feedback_timeout", float),
 }
 
 

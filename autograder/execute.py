@@ -5,9 +5,9 @@ It replaces nbgrader's ``Execute`` in the autograde chain. The notebook nbgrader
 checks and one more cell at the end that records any check the test cells did not record
 (a test cell that was moved above its function, say). The hidden inputs are drawn for this
 submission (``hidden_inputs.submission_salt``). What comes back is data: only the outputs of
-cells whose source is unchanged are copied onto the trusted notebook, and the kernel's records,
-the runner's observations and the limits it hit are left in ``resources["autograder"]`` for the
-check step.
+cells whose source is unchanged are copied onto the trusted notebook, bounded in characters
+(``output_budget``), and the kernel's records, the runner's observations and the limits it hit
+are left in ``resources["autograder"]`` for the check step.
 """
 import copy
 
@@ -17,6 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from .checks import checks_for
 from .hidden_inputs import submission_salt
 from .kernel_libraries import visible_entries
+from .output_budget import OutputBudget
 from .sandbox import run_notebook
 from .shortcuts import analyse, names_to_resolve
 from .settings import GradingSettings
@@ -43,7 +44,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         sent.cells.append(nbformat.v4.new_code_cell(FINAL_SWEEP))
         result = run_notebook(sent, plans, limits, visible_entries(assignment), resolve)
         if result.notebook is not None:
-            copy_outputs(result.notebook, nb)
+            copy_outputs(result.notebook, nb, OutputBudget(settings.max_output_chars, settings.max_cell_output_chars))
         events = [e for e in result.events if _valid_event(e, len(nb.cells))]
         texts = {}
         for event in events:
@@ -67,12 +68,13 @@ def _valid_event(event, n_cells):
     return isinstance(event.get("cell"), int) and 0 <= event["cell"] < n_cells and isinstance(event.get("kind"), str)
 
 
-def copy_outputs(executed, trusted):
-    """Copy sanitised outputs of each executed cell onto the trusted cell with the same source."""
+def copy_outputs(executed, trusted, budget):
+    """Copy sanitised outputs of each executed cell onto the trusted cell with the same source,
+    bounded in characters by ``budget`` (an OutputBudget)."""
     for ran, cell in zip(executed.get("cells", []), trusted.cells):
         if cell.cell_type != "code" or not isinstance(ran, dict) or ran.get("source") != cell.source:
             continue
-        cell.outputs = [out for out in map(_clean_output, ran.get("outputs") or []) if out is not None]
+        cell.outputs = budget.bound([out for out in map(_clean_output, ran.get("outputs") or []) if out is not None])
         count = ran.get("execution_count")
         cell.execution_count = count if isinstance(count, int) else None
 

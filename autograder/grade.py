@@ -16,7 +16,9 @@ from nbgrader.api import Gradebook
 from . import report
 from .build import is_stale
 from .course import ROOT, check_assignment, course_config, gradebook_path, nbgrader_api, nbgrader_failure
-from .submission import check_belongs, read_notebook
+from .feedback import write_pages
+from .settings import GradingSettings
+from .submission import check_belongs, read_notebook, replace_lone_surrogates
 
 STUDENT = "learner"
 
@@ -45,13 +47,15 @@ class Graded:
 
     results:    Gradescope results (report.results), late penalty included
     autograded: nbgrader's autograded notebook, nbformat JSON text
-    feedback:   the feedback page, HTML text (None when not asked for)
+    feedback:   the feedback page, HTML text (None when not asked for, or when it could not be written)
+    feedback_failure: why the feedback page asked for could not be written ("" when it was)
     cells:      {grade_id: {"auto_score", "needs_manual_grade", "auto_comment"}} as nbgrader recorded them
     late:       {"timestamp", "seconds_late", "penalty"}
     """
     results: dict
     autograded: str
     feedback: str = None
+    feedback_failure: str = ""
     cells: dict = field(default_factory=dict)
     late: dict = field(default_factory=dict)
 
@@ -60,15 +64,18 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None, 
     """Grade ``notebook`` as a submission of ``assignment``; return the results dict.
 
     ``limits`` overrides GradingSettings for this run, e.g. {"cell_timeout": 10}.
-    Raises BadInput (one line) for input that cannot be graded, GraderFault for a grader failure.
+    Raises BadInput (one line) for input that cannot be graded, GraderFault for a grader failure
+    (after writing the results when only the feedback page failed).
     """
     graded = grade_submission(read_notebook(notebook), assignment, feedback=feedback_path is not None,
                               limits=limits, name=str(notebook))
+    if results_path:
+        report.write_json(graded.results, Path(results_path))
+    if graded.feedback_failure:
+        raise GraderFault(f"the results are written, but not the feedback page: {graded.feedback_failure}")
     if feedback_path:
         Path(feedback_path).parent.mkdir(parents=True, exist_ok=True)
         Path(feedback_path).write_text(graded.feedback)
-    if results_path:
-        report.write_json(graded.results, Path(results_path))
     return graded.results
 
 
@@ -82,10 +89,12 @@ def grade_submission(nb, assignment, *, student=STUDENT, timestamp=None, duedate
     """
     check_assignment(assignment)
     check_belongs(nb, assignment, name)
+    replaced = replace_lone_surrogates(nb)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = Path(tmp)
-        api = nbgrader_api(workspace, grading_config(workspace, limits, secret))
+        config = grading_config(workspace, limits, secret)
+        api = nbgrader_api(workspace, config)
         prepare_gradebook(api, workspace, assignment)
         db_url = f"sqlite:///{workspace / 'gradebook.db'}"
         if duedate is not None:
@@ -103,13 +112,18 @@ def grade_submission(nb, assignment, *, student=STUDENT, timestamp=None, duedate
         results = report.results(db_url, assignment, student, judged, time.monotonic() - started)
         cells, late = _recorded(db_url, assignment, student)
         report.apply_late_penalty(results, late)
-        page = None
+        if replaced:
+            results["output"] += (f" {replaced} character(s) of your notebook are not valid Unicode (lone surrogates); "
+                                  "they were graded as \N{REPLACEMENT CHARACTER}.")
+        page, failure = None, ""
         if feedback:
-            outcome = api.generate_feedback(assignment, student)
-            if not outcome["success"]:
-                raise GraderFault(f"nbgrader could not write feedback: {nbgrader_failure(outcome)}")
-            page = (workspace / "feedback" / student / assignment / f"{assignment}.html").read_text()
-        return Graded(results, judged.read_text(), page, cells, late)
+            written = write_pages(workspace, config, assignment, [student],
+                                  GradingSettings(config=config).feedback_timeout)[student]
+            if written.status == "failed":
+                failure = written.why
+            else:
+                page = (workspace / "feedback" / student / assignment / f"{assignment}.html").read_text()
+        return Graded(results, judged.read_text(), page, failure, cells, late)
 
 
 def _recorded(db_url, assignment, student):

@@ -3,7 +3,8 @@ the flags of ``python -m autograder grade`` (``--cell-timeout 60``, ``--memory 2
 
 The defaults suit this course: a TensorFlow notebook needs about 1 GiB and a numpy one far less,
 while no submission can touch 6 GiB of memory, start 300 processes, keep a cell running for
-5 minutes, or write 300 MB of output.
+5 minutes, or write 300 MB of output. The character limits bound what the pages convert (a page
+costs milliseconds per kilobyte of coloured or tagged text), so no output costs minutes to show.
 """
 import re
 
@@ -26,6 +27,12 @@ class GradingSettings(Configurable):
     processes = Integer(256, help="Processes and threads the kernel may run at once.").tag(config=True)
     max_output = Integer(32 * MiB, help="Bytes of output kept from a whole notebook.").tag(config=True)
     max_cell_output = Integer(2 * MiB, help="Bytes of output kept from any one cell.").tag(config=True)
+    max_output_chars = Integer(500_000, help="Characters of text output the graded notebook keeps from the whole "
+                                             "notebook (images not counted).").tag(config=True)
+    max_cell_output_chars = Integer(100_000, help="Characters of text output the graded notebook keeps from any "
+                                                  "one cell (images not counted).").tag(config=True)
+    feedback_timeout = Float(60, help="Seconds nbgrader may spend writing one feedback page; past them the page "
+                                      "is written again without the submission's outputs.").tag(config=True)
     disk = Integer(256 * MiB, help="Bytes the notebook may write to its scratch directory.").tag(config=True)
     file_size = Integer(64 * MiB, help="Largest file, in bytes, the notebook may write (RLIMIT_FSIZE).").tag(config=True)
     secret = Unicode("", help="The course secret behind the hidden inputs (autograder/hidden_inputs.py); empty: "

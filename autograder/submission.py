@@ -1,6 +1,7 @@
 """Reading a submitted notebook, with one-line errors for input that cannot be graded."""
 import json
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -38,6 +39,24 @@ def parse_notebook(data, name):
         raise BadInput(f"{name} is not a valid Jupyter notebook: {error.message[:120]}") from None
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds of error on malformed JSON
         raise BadInput(f"{name} is not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:80]})") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(node):
+    """Replace, in place, every lone UTF-16 surrogate in the strings of a notebook (JSON allows
+    ``"\\ud800"``, but no UTF-8 file or database can hold it) with U+FFFD; return how many."""
+    replaced = 0
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, str):
+            fixed, count = _LONE_SURROGATE.subn("\ufffd", value)
+            if count:
+                node[key], replaced = fixed, replaced + count
+        elif isinstance(value, (dict, list)):
+            replaced += replace_lone_surrogates(value)
+    return replaced
 
 
 def grade_id(cell):

@@ -14,10 +14,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nbgrader.api import Gradebook
+
 from autograder.batch import grade_batch
 from autograder.course import ROOT, available_assignments
 from autograder.examples import source_notebook
 from autograder.jupyter import HOST, jupyter_command, prepare_formgrader, prepare_lab, server_environment
+
+sys.path.insert(0, str(Path(__file__).with_name("adversarial")))
+import hostile_html  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("browser")  # one worker runs them all, one server at a time
 
@@ -232,3 +237,70 @@ def test_an_instructor_grades_the_written_proof_in_formgrader_and_export_has_it(
     with open(out / "grades.csv") as f:
         row = [r for r in csv.DictReader(f) if r["student_id"] == "ada" and r["assignment"] == "softmax"][0]
     assert float(row["score"]) == 15 + 2.5  # every autograded point, and the written answer's 2.5 of 3
+
+
+def payload_traces(page):
+    """What the payloads of hostile_html would have left in a loaded page if any had run: the
+    names they add to window.PWNED, a "PWNED" title, and elements whose attributes hold one."""
+    page.wait_for_timeout(1500)  # onload, onerror, ontoggle and iframes fire by then
+    for text in page.get_by_text(f"click me {hostile_html.MARK}").all():
+        text.click()
+    page.wait_for_timeout(500)
+    return {"ran": page.evaluate(f"window.{hostile_html.MARK} || []"),
+            "title": page.title() if hostile_html.MARK in page.title() else "",
+            "live elements": page.evaluate(f"""() => [...document.querySelectorAll('*')]
+                .filter(e => [...e.attributes].some(a => a.value.includes('{hostile_html.MARK}')))
+                .map(e => e.tagName)""")}
+
+
+def watched_page(page, events):
+    """``page`` with its dialogs (dismissed) and console messages that mention the marker kept in ``events``."""
+    page.on("dialog", lambda dialog: (events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("console", lambda message: hostile_html.MARK in message.text and events.append(f"console: {message.text}"))
+    return page
+
+
+def expect_inert(page, events, name):
+    traces = payload_traces(page)
+    assert traces == {"ran": [], "title": "", "live elements": []} and not events, (name, traces, events)
+    shown = page.get_by_text(f"click me {hostile_html.MARK}").all()
+    assert shown and all(text.is_visible() for text in shown), f"{name}: what the learner wrote is not shown as text"
+    for where, text in zip(("markdown", "answer", "output"), shown):  # in the order of the notebook
+        scroll_to(page, text)
+        page.screenshot(path=str(SCREENSHOTS / f"inert-{name}-{where}.png"))
+
+
+def test_a_submissions_scripts_never_run_in_its_feedback_page_or_in_formgrader(browser, tmp_path):
+    """Payloads in a submission's outputs, markdown and written answer (tests/adversarial/hostile_html.py)
+    do nothing in the learner's feedback page nor in the instructor's formgrader, whether the graded
+    notebook went through the course's chain (ada) or was left raw by a grader without it (bob)."""
+    control = browser.new_page()
+    control.set_content(f"<html><body>{hostile_html.all_html()}</body></html>")
+    assert payload_traces(control)["ran"], "the payloads run in a plain page, so their traces can be seen"
+    control.close()
+    submitted, out = tmp_path / "submitted", tmp_path / "grading"
+    for student in ("ada", "bob"):
+        path = submitted / student / "softmax" / "softmax.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(hostile_html.hostile_submission(), path)
+    grade_batch(submitted, out, assignments=["softmax"], jobs=1)
+    raw = out / "autograded" / "bob" / "softmax" / "softmax.ipynb"
+    nbformat.write(hostile_html.with_raw_outputs(nbformat.read(raw, as_version=4)), raw)
+
+    events = []
+    page = watched_page(browser.new_page(viewport={"width": 1400, "height": 1000}), events)
+    page.goto((out / "feedback" / "ada" / "softmax" / "softmax.html").as_uri())
+    expect_inert(page, events, "feedback")
+    page.close()
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        ids = {student: gb.find_submission_notebook("softmax", "softmax", student).id for student in ("ada", "bob")}
+    server = Server(prepare_formgrader(out), "/formgrader", learner=False)
+    try:
+        for student, submission in ids.items():
+            events = []
+            page = watched_page(server.page(browser, f"/formgrader/submissions/{submission}/"), events)
+            page.wait_for_selector(f"input#{hostile_html.ANSWER}", timeout=30000)  # formgrader's own script ran
+            expect_inert(page, events, f"formgrader-{student}")
+            page.close()
+    finally:
+        server.stop()
