@@ -124,8 +124,21 @@ def driver_call(label, driver, *args, needs=(), shown=""):
     crosses into the kernel. It receives the learner's functions named in ``needs``, then ``args``.
     ``shown`` is how the call reads in messages, e.g. "train_step(w, SGD(0.1), cost_fn)".
     """
-    return {"label": label, "callable": inspect.getsource(driver), "needs": list(needs),
+    return {"label": label, "callable": driver_source(driver), "needs": list(needs),
             "args": [{"$function": name} for name in needs] + [encode(a) for a in args], "shown": shown or label}
+
+
+_SOURCES = {}
+
+
+def driver_source(driver):
+    """The source of a driver, read once per process: check modules are executed afresh for every
+    submission, and reading a function's source takes a few milliseconds."""
+    code = driver.__code__
+    key = (code.co_filename, code.co_firstlineno, code.co_name)
+    if key not in _SOURCES:
+        _SOURCES[key] = inspect.getsource(driver)
+    return _SOURCES[key]
 
 
 def expect_tensor(value, what, shape, kinds=("Variable", "Tensor")):
