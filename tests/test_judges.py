@@ -10,6 +10,7 @@ TensorFlow functions, so for them "the solution passes" is shown by grading the 
 """
 import importlib
 import json
+import math
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from autograder.check import verdict
 from autograder.checks import checks_for
 from autograder.course import available_assignments
+from autograder.examples import catalog
 from course_utils.grading import record_for_grader
 
 CASES = [(a, t) for a in available_assignments() for t in checks_for(a)]
@@ -42,10 +44,56 @@ def run_probe(monkeypatch, tmp_path, check, namespace):
     return verdict(check, json.loads((tmp_path / f"{check.test_id}.record.json").read_text()))
 
 
+# Salts of hidden inputs: every judge must accept a correct solution whatever the draw.
+SALTS = (0, 1, 2, 977, 2**62 + 12345)
+# Checks whose plan is the same for every submission, and why.
+FIXED_PLANS = {"test_priority_tier": "a question about the course's fixed list of hyperparameter names",
+               "test_measure_prefetch": "timings that the grader measures, which nothing could look up"}
+
+
+@pytest.mark.parametrize("salt", SALTS)
 @pytest.mark.parametrize("assignment,test_id", REFERENCE_CASES)
-def test_reference_passes(assignment, test_id, tmp_path, monkeypatch):
-    check = checks_for(assignment)[test_id]
+def test_reference_passes(assignment, test_id, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[test_id]
     assert run_probe(monkeypatch, tmp_path, check, reference_namespace(assignment)) is None
+
+
+def with_replacement(assignment, replacement):
+    """The reference namespace with one function replaced by a catalog entry's code."""
+    namespace = dict(reference_namespace(assignment), np=np, math=math)
+    exec(replacement.source, namespace)
+    return namespace
+
+
+IN_PROCESS = [a for a in available_assignments() if implements_the_exercises(a)]
+MUTANTS = [(a, m) for a in IN_PROCESS for m in catalog("mistakes", a)]
+ALTERNATIVES = [(a, r) for a in IN_PROCESS for r in catalog("alternatives", a)]
+
+
+@pytest.mark.parametrize("salt", SALTS[1:])
+@pytest.mark.parametrize("assignment,mutant", MUTANTS, ids=[f"{a}/{m.name}" for a, m in MUTANTS])
+def test_mistake_fails_with_its_message_for_every_salt(assignment, mutant, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[mutant.test_id]
+    message = run_probe(monkeypatch, tmp_path, check, with_replacement(assignment, mutant))
+    assert message and mutant.message in message, message
+
+
+@pytest.mark.parametrize("salt", SALTS[1:])
+@pytest.mark.parametrize("assignment,alternative", ALTERNATIVES, ids=[f"{a}/{r.name}" for a, r in ALTERNATIVES])
+def test_alternative_passes_for_every_salt(assignment, alternative, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[f"test_{alternative.function}"]
+    assert run_probe(monkeypatch, tmp_path, check, with_replacement(assignment, alternative)) is None
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_hidden_inputs_differ_between_submissions(assignment, test_id):
+    plans = [json.dumps(checks_for(assignment, salt)[test_id].plan(), sort_keys=True) for salt in SALTS]
+    again = checks_for.__wrapped__(assignment, SALTS[0])[test_id].plan()  # executed afresh, not cached
+    assert plans[0] == json.dumps(again, sort_keys=True), "the same salt drew other inputs"
+    if test_id in FIXED_PLANS:
+        assert len(set(plans)) == 1
+    else:
+        assert len(set(plans)) == len(SALTS), f"{test_id}: the same plan for two salts"
 
 
 @pytest.mark.parametrize("assignment,test_id", CASES)
