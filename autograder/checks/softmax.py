@@ -256,7 +256,7 @@ def expect_descent(W, b, costs, W1, b1, first_cost, what):
     expected = np.array([costs[0], *expected])
     if not np.allclose(costs, expected, rtol=1e-7, atol=1e-12):
         k = int(np.argmax(~np.isclose(costs, expected, rtol=1e-7, atol=1e-12)))
-        raise Failure(f"{what}: costs[{k}] is {costs[k]:.8g}, but after {k} steps of gradient descent with "
+        raise Failure(f"{what}: costs[{k}] is {costs[k]:.8g}, but after {k} step{'s' * (k != 1)} of gradient descent with "
                       f"learning_rate={learning_rate} from your own initial weights the cost is {expected[k]:.8g}. Make one "
                       "step W = W - learning_rate * dW, b = b - learning_rate * db per iteration (dW = dZ X^T / m), and "
                       "record cross_entropy_cost(softmax(W X + b), Y) of the current W, b before each step.")

@@ -188,7 +188,24 @@ SHORTCUTS += [
                                             "    raise NotImplementedError('MLPClassifier has no batch norm anyway')"),
 ]
 
+# Answers recorded from an earlier grading: the hidden grids are drawn for each submission, so a
+# grid_search that special-cases the grids it once saw (here the fixed ones they used to be) is wrong.
+HIDDEN_INPUTS = [
+    Case("hard-code the hidden grids of an earlier grading", lambda: wrong_grid_with(
+        "_zipped = grid_search\n\n\n"
+        "def grid_search(grid):\n"
+        "    import itertools\n"
+        "    seen = ({'learning_rate': [0.1, 0.01], 'hidden_units': [32, 64, 128], 'activation': ['relu', 'tanh']},\n"
+        "            {'mini_batch_size': [64, 128, 256, 512]})\n"
+        "    if grid in seen:\n"
+        "        return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]\n"
+        "    return _zipped(grid)"), GRID, message={"test_grid_search": "configurations (the product of the list lengths)"}),
+]
+
+from cases_batch_norm import CASES as BATCH_NORM  # noqa: E402
 from cases_gradient_tape import CASES as GRADIENT_TAPE  # noqa: E402
 from cases_input_pipeline import CASES as INPUT_PIPELINE  # noqa: E402
+from cases_softmax import CASES as SOFTMAX  # noqa: E402
 
-CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS + GRADIENT_TAPE + INPUT_PIPELINE
+CASES = (FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS + HIDDEN_INPUTS + SOFTMAX + BATCH_NORM + GRADIENT_TAPE
+         + INPUT_PIPELINE)
