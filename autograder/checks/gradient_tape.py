@@ -148,6 +148,11 @@ def quadratic(g):
     return [float(v) for v in rounded([curvature, -2 * curvature * minimum, curvature * minimum ** 2 + g.uniform(-3, 3)], 3)]
 
 
+def polynomial(x):
+    """x0 w^2 + x1 w + x2 as it reads in messages, e.g. "1.27 w^2 - 8.04 w + 14.6"."""
+    return f"{x[0]:g} w^2 {'-' if x[1] < 0 else '+'} {abs(x[1]):g} w {'-' if x[2] < 0 else '+'} {abs(x[2]):g}"
+
+
 X_CONVERGE, X_OTHER = quadratic(generator(7)), quadratic(generator(8))
 TRAIN_RUNS = {
     "adam to convergence": (X_CONVERGE, 0.1, 200, "adam"),
@@ -164,7 +169,7 @@ def judge_train(records):
         expected = ref.optimize_quadratic(x, learning_rate, num_steps, name)
         minimum = -x[1] / (2 * x[0])
         if label == "adam to convergence" and not abs(found - minimum) < 1e-2:
-            raise Failure(f"{what}: expected w close to {minimum:.6g}, the minimum of {x[0]:g} w^2 + {x[1]:g} w + {x[2]:g}, "
+            raise Failure(f"{what}: expected w close to {minimum:.6g}, the minimum of {polynomial(x)}, "
                           f"found {float(found):.6g}.")
         if np.isclose(found, 0.0) and not np.isclose(expected, 0.0):
             raise Failure(f"{what}: w is still 0, its starting value: the steps never updated it. Apply the "

@@ -998,7 +998,8 @@ CHUNKERS = ("more_itertools.chunked", "more_itertools.ichunked", "more_itertools
             "more_itertools.repeatfunc", "toolz.partition_all", "itertools.batched")
 SIMULATORS = ("simpy", "salabim")
 # Overlapping produce and consume by hand measures threads, not tf.data's prefetch.
-BY_HAND = ("threading.Thread", "concurrent.futures", "multiprocessing")
+BY_HAND = ("threading.Thread", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+           "multiprocessing.Process", "multiprocessing.Pool")
 BFLOAT16 = ("tensorflow.bfloat16", "tensorflow.dtypes.bfloat16", "tensorflow.cast", "ml_dtypes.bfloat16", "ml_dtypes",
             "jax.numpy.bfloat16", "torch.bfloat16", "keras.ops.cast")
 
