@@ -872,7 +872,7 @@ def judge_prefetch_attempt(result, notes, call, what, p, c, n):
     produced, consumed = spans(notes, "produce"), spans(notes, "consume")
     if not produced or not consumed:
         missing = " and ".join(name for name, found in (("produce", produced), ("consume", consumed)) if not found)
-        raise Failure(f"{what}: {missing} was never called. The grader passes its own produce and consume and watches "
+        raise Failure(f"{what}: {missing} {'were' if ' and ' in missing else 'was'} never called. The grader passes its own produce and consume and watches "
                       "them: build each pipeline as Dataset.range(steps).map(lambda i: tf.py_function(produce, [i], tf.int64)), "
                       "and call consume(element) for every element in the loop.")
     if len(produced) != 2 * n or len(consumed) != 2 * n:

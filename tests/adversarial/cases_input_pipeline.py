@@ -67,11 +67,12 @@ CASES = [
                                          "    env = simpy.Environment()\n    return env.now, env.now\n"),
     shortcut_case(A, "round_to_bfloat16", "def round_to_bfloat16(x):\n"
                                           "    return tf.cast(tf.cast(x, tf.bfloat16), tf.float32).numpy()\n"),
-    # Faked timings that satisfy every bound on the numbers, but took no time to "measure".
+    # Faked timings that satisfy every bound on the numbers (for the grader's usual 0.04 s), but
+    # measured nothing: the grader's produce and consume were never called.
     trick("timings from the formula", "measure_prefetch",
-          "def measure_prefetch(produce_s, consume_s, steps):\n"
-          "    return steps * (produce_s + consume_s) * 1.05, steps * max(produce_s, consume_s) * 1.05 + min(produce_s, consume_s)\n",
-          "more than the"),
+          "def measure_prefetch(produce, consume, steps):\n"
+          "    return steps * 0.08 * 1.05, steps * 0.04 * 1.05 + 0.04\n",
+          "were never called"),
     # A first_batch that hides the full pass behind a loop that keeps the first element.
     trick("first batch after a full pass", "first_batch",
           "def first_batch(dataset):\n    kept = None\n    for element in dataset:\n"
