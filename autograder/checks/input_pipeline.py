@@ -19,6 +19,7 @@ Each test judges its own function. The pipelines call the learner's ``normalize`
 the call: a mistake in ``normalize`` costs ``test_normalize`` and not ``test_make_pipeline`` too.
 """
 import math
+import re
 
 import numpy as np
 
@@ -855,8 +856,10 @@ def observed_attempts(records, label, count, what):
 def spans(notes, kind):
     """[(start, end)] of the grader's ``kind`` calls ("produce" or "consume") among the notes, by their
     number, each from the runner's clock; incomplete ones are left out."""
-    starts = {n["event"].split()[1]: n["t"] for n in notes if n["event"].startswith(f"{kind} ")}
-    ends = {n["event"].split()[1]: n["t"] for n in notes if n["event"].startswith(f"{kind}d ")}
+    def numbered(event):
+        return {n["event"].split()[1]: n["t"] for n in notes if re.fullmatch(rf"{event} \d+", str(n["event"]))}
+
+    starts, ends = numbered(kind), numbered(f"{kind}d")
     return sorted((starts[k], ends[k]) for k in starts if k in ends and ends[k] >= starts[k])
 
 
