@@ -31,8 +31,10 @@ from .build import ensure_built
 from .collect import collect
 from .course import BadInput, available_assignments, check_assignment, course_config, nbgrader_api, nbgrader_failure
 from .grade import GraderFault, grade_submission, grading_config
+from .hidden_inputs import course_secret
 from .progress import Progress
 from .record import ClassGradebook
+from .sandbox import check_sandbox
 from .submission import parse_notebook
 from .table import format_table
 
@@ -46,12 +48,14 @@ class Outcome:
     seconds: float = 0.0
 
 
-def grade_job(job, limits=None):
-    """Grade one Job; runs in a worker process. Never raises: every failure is an Outcome."""
+def grade_job(job, limits=None, secret=None):
+    """Grade one Job with the course ``secret``; runs in a worker process, local or on a Dask cluster.
+    Never raises: every failure is an Outcome."""
     started = time.monotonic()
     try:
         nb = parse_notebook(job.notebook, f"{job.name}/{job.assignment}.ipynb")
-        graded = grade_submission(nb, job.assignment, job.student, job.timestamp, job.duedate, False, limits,
+        graded = grade_submission(nb, job.assignment, student=job.student, timestamp=job.timestamp,
+                                  duedate=job.duedate, feedback=False, limits=limits, secret=secret,
                                   name=f"{job.name}/{job.assignment}.ipynb")
         return Outcome("graded", graded, seconds=time.monotonic() - started)
     except BadInput as error:
@@ -75,17 +79,21 @@ class Row:
     note: str = ""
 
 
-def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, scheduler=None, limits=None,
-                duedates=None, only_roster=None, stream=None):
+def grade_batch(submitted, out, *, assignments=None, students=None, regrade=False, jobs=None, db_url=None,
+                scheduler=None, limits=None, duedates=None, only_roster=None, stream=None) -> list:
     """Grade every submission under ``submitted``; return the summary rows (see the module doc).
 
     Inputs:
-        assignments: names to grade (default: all); jobs: local worker processes (default: cores)
+        assignments: names to grade (default: all); students: ids to grade (default: all)
+        regrade: grade again what the ledger says is unchanged since it was graded
+        jobs: local worker processes (default: cores)
         db_url: the class gradebook (default: sqlite:///<out>/gradebook.db)
         scheduler: a Dask scheduler address (tcp://host:port) to grade on instead of local processes
         duedates: {assignment: due date text}, stored in the gradebook before grading
         only_roster: grade only students already in the gradebook (default: nbgrader's
                      Autograde.create_student setting, which adds new students)
+    Raises BadInput (one line) for bad arguments, SandboxUnavailable when grading locally and the
+    sandbox cannot start here, before anything is graded.
     """
     submitted, out = Path(submitted), Path(out)
     if not submitted.is_dir():
@@ -93,6 +101,11 @@ def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, schedu
     wanted = list(assignments or available_assignments())
     for name in wanted:
         check_assignment(name)
+    for student in students or []:
+        if not (submitted / student).is_dir():
+            raise BadInput(f"--student {student}: there is no folder {submitted / student}")
+    if not scheduler:
+        check_sandbox()
     ensure_built()
     out.mkdir(parents=True, exist_ok=True)
     stream = stream or sys.stderr
@@ -105,11 +118,14 @@ def grade_batch(submitted, out, assignments=None, jobs=None, db_url=None, schedu
             only_roster = not course_config().Autograde.get("create_student", True)
         found, problems = collect(submitted, wanted, book.roster(), only_roster,
                                   {name: book.duedate(name) for name in wanted})
+        if students:
+            found = [job for job in found if job.student in students]
+            problems = [problem for problem in problems if problem.student in students]
         rows = [Row(p.student, p.assignment, "problem", note=p.what) for p in problems]
         todo = []
         for job in found:
             entry = book.entry(job.student, job.assignment)
-            if entry and entry.content_hash == job.content_hash:
+            if entry and entry.content_hash == job.content_hash and not regrade:
                 rows.append(Row(job.student, job.assignment, "skipped", entry.score, entry.max_score,
                                 entry.late_penalty or 0.0, None, "unchanged since it was graded"))
             else:
@@ -149,7 +165,8 @@ def _run(todo, jobs, scheduler, limits):
     else:
         executor = closing = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
-        futures = {executor.submit(grade_job, job, limits): job for job in todo}
+        secret = course_secret()
+        futures = {executor.submit(grade_job, job, limits, secret): job for job in todo}
         for future in as_completed(futures):
             try:
                 outcome = future.result()

@@ -6,8 +6,6 @@ verdict: a line on stdout when it passed, an error output carrying the learner-f
 when it failed. nbgrader's ``SaveAutoGrades`` then scores the verdict, so nothing the submission
 printed, patched or raised inside its kernel can decide a grade.
 """
-import re
-
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -15,7 +13,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from course_utils.grading import RecordError
 from .checks import checks_for
 from .checks.judging import Failure, Records
-from .shortcuts import find_shortcut
+from .kernel_libraries import importable_modules
+from .shortcuts import analyse, find_shortcut, unavailable_imports
 
 
 def is_test_cell(cell):
@@ -23,20 +22,32 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def verdict(check, raw, why_missing="", sources=None, observed=None, unreadable=""):
-    """Judge one check from its raw record (None if nothing was recorded), what the runner
-    observed for it ({label: [observation]}), and the submission's code: ``sources`` maps each
-    solution cell's grade_id to its source, None to the list of all code cells. ``unreadable`` says
-    why a record that was written could not be read. Returns None when it passed, else the
-    message for the learner.
+def verdict(check, raw, why_missing="", cells=(), observed=None, unreadable="", resolved=None, importable=None):
+    """Judge one check. Inputs:
+        raw:         its record (None if nothing was recorded)
+        why_missing: what stopped the record from being made, if known
+        cells:       the submission's code cells, as shortcuts.analyse returns them
+        observed:    what the runner observed for it ({label: [observation]})
+        unreadable:  why a record that was written could not be read
+        resolved:    {dotted name of the notebook: forbidden name whose object it denotes}
+        importable:  the top-level modules the sandbox offers (kernel_libraries.importable_modules)
+    Returns None when it passed, else the message for the learner.
     """
-    sources = sources or {None: []}
-    defining = [s for s in sources[None] if re.search(rf"^\s*(def\s+{check.function}\b|{check.function}\s*=)", s, re.M)]
-    own = "\n".join([sources.get(check.function, ""), *defining]) or "\n".join(sources[None])
-    shortcut = find_shortcut(own, sources[None], check.shortcuts, check.function)
+    message = _judged(check, raw, why_missing, list(cells), observed, unreadable, resolved)
+    missing = unavailable_imports(list(cells), check.function, importable) if message and importable else []
+    if missing:
+        module, index, via = missing[0]
+        reached = f", which {check.function} reaches through {' -> '.join(via)}," if via else ""
+        message = message.rstrip(". ") + (f". Note: cell {index + 1}{reached} imports {module}, which is not available while this assignment "
+                    "is graded: the grader offers only the libraries the assignment uses.")
+    return message
+
+
+def _judged(check, raw, why_missing, cells, observed, unreadable, resolved):
+    """The verdict's message before any note on unavailable libraries (see verdict)."""
+    shortcut = find_shortcut(cells, check.shortcuts, check.function, resolved)
     if shortcut:
-        return (f"{check.function} uses {shortcut}, a library function that computes the answer for you. "
-                f"This exercise asks you to build it yourself, so {check.function} earns no points.")
+        return shortcut.message(check.function)
     if unreadable:
         return (f"What your functions returned could not be read as data (the record was {unreadable}), "
                 "so this test could not be checked.")
@@ -70,9 +81,7 @@ class JudgeTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._run = resources.get("autograder", {})
         self._checks = checks_for(resources["nbgrader"]["assignment"], self._run.get("salt", 0))
-        code = [c for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
-        self._sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in code}
-        self._sources[None] = [c.source for c in code]
+        self._cells = analyse({i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)})
         return super().preprocess(nb, resources)
 
     def _why_missing(self, index):
@@ -93,8 +102,9 @@ class JudgeTestCells(NbGraderPreprocessor):
             else:
                 raw = self._run.get("records", {}).get(test_id)
                 observed = self._run.get("observations", {}).get(test_id)
-                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._sources,
+                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._cells,
                                   observed if isinstance(observed, dict) else {},
-                                  self._run.get("unreadable", {}).get(test_id, ""))
+                                  self._run.get("unreadable", {}).get(test_id, ""), self._run.get("resolved", {}),
+                                  importable_modules(resources["nbgrader"]["assignment"]))
             cell.outputs = verdict_outputs(test_id, message)
         return cell, resources

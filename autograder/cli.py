@@ -83,14 +83,17 @@ def cmd_grade_batch(args):
         if not when:
             raise BadInput(f"--due takes ASSIGNMENT=DATE, got {item!r}")
         duedates[name] = when
-    rows = grade_batch(args.submitted, args.out, [args.assignment] if args.assignment else None, args.jobs,
-                       args.db_url, args.scheduler, limit_overrides(args), duedates,
+    rows = grade_batch(args.submitted, args.out, assignments=[args.assignment] if args.assignment else None,
+                       students=args.student, regrade=args.regrade, jobs=args.jobs, db_url=args.db_url,
+                       scheduler=args.scheduler, limits=limit_overrides(args), duedates=duedates,
                        only_roster=True if args.roster_only else None)
     print(summary_table(rows))
     print(f"\ngrades.csv, feedback/, autograded/ and results/ are in {args.out}/")
     faults = [row for row in rows if row.status == "fault"]
     if faults:
-        print(f"{len(faults)} submission(s) could not be graded because of a grader fault; run again to retry.")
+        print(f"{len(faults)} submission(s) could not be graded because of a grader fault; run again to retry:")
+        for row in faults:
+            print(f"  {row.student}/{row.assignment}: {row.note}")
     return 1 if faults else 0
 
 
@@ -173,6 +176,10 @@ def parser():
     b = sub.add_parser("grade-batch", help="grade a class's submissions in parallel into a gradebook")
     b.add_argument("submitted", help="nbgrader's submitted/ folder: <student>/<assignment>/<assignment>.ipynb")
     b.add_argument("--assignment", help="grade only this assignment (default: all)")
+    b.add_argument("--student", action="append", metavar="STUDENT",
+                   help="grade only this student's submissions (repeatable; default: everyone's)")
+    b.add_argument("--regrade", action="store_true",
+                   help="grade again even the submissions the ledger has as unchanged since they were graded")
     b.add_argument("--jobs", type=int, help="parallel local workers (default: the number of cores)")
     b.add_argument("--out", default=str(ROOT / "grading"), help="where gradebook, feedback and grades.csv go")
     b.add_argument("--db-url", help="class gradebook URL (default: sqlite:///OUT/gradebook.db), "

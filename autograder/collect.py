@@ -2,18 +2,22 @@
 
 Each submission becomes a ``Job`` that carries the notebook's bytes, so a worker on another
 machine needs the course installed but not the submissions. What cannot become a job (a missing
-notebook, an unknown assignment or student) becomes a ``Problem`` for the summary.
+notebook, an unknown assignment or student, a symbolic link anywhere in a submission) becomes a
+``Problem`` for the summary.
 """
 import hashlib
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .course import ROOT, available_assignments
+from .hidden_inputs import course_secret
 
 TIMESTAMP_FILE = "timestamp.txt"
 # Changing any of these changes every grade of the assignment, so it invalidates the ledger.
-GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/reference/*.py", "course_utils/grading.py")
+GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/reference/*.py", "course_utils/grading.py",
+                "autograder/hidden_inputs.py", "autograder/shortcuts.py")
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ class Problem:
 
 
 def grader_fingerprint(assignment, root=ROOT):
-    """SHA-256 over the assignment's source notebook and the grader's checking code."""
-    digest = hashlib.sha256()
+    """SHA-256 over the assignment's source notebook, the grader's checking code and the course
+    secret behind the hidden inputs."""
+    digest = hashlib.sha256(course_secret(root).encode() + b"\0")
     paths = [root / "source" / assignment / f"{assignment}.ipynb"]
     paths += sorted(p for pattern in GRADER_FILES for p in root.glob(pattern))
     for path in paths:
@@ -72,6 +77,7 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
     reported as "no submission".
     """
     submitted = Path(submitted)
+    top = submitted.resolve()
     wanted = list(assignments or available_assignments())
     known = set(available_assignments())
     duedates = duedates or {}
@@ -80,6 +86,9 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
     students = sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
     for folder in students:
         student = folder.name
+        if linked(folder, top):
+            problems.append(Problem(student, "", LINKED))
+            continue
         if not safe_name(student):
             problems.append(Problem(student, "", "folder name is not a usable student id (letters, digits, . _ @ + -)"))
             continue
@@ -93,13 +102,15 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
                 continue
             if assignment not in wanted:
                 continue
-            notebook = assignment_dir / f"{assignment}.ipynb"
+            notebook, stamp = assignment_dir / f"{assignment}.ipynb", assignment_dir / TIMESTAMP_FILE
+            if any(linked(path, top) for path in (assignment_dir, notebook, stamp) if os.path.lexists(path)):
+                problems.append(Problem(student, assignment, LINKED))
+                continue
             if not notebook.is_file():
                 others = sorted(p.name for p in assignment_dir.glob("*.ipynb"))
                 found = f" (found {', '.join(others)}; rename it {notebook.name})" if others else ""
                 problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}"))
                 continue
-            stamp = assignment_dir / TIMESTAMP_FILE
             job = Job(student, assignment, notebook.read_bytes(),
                       stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment))
             jobs.append(replace(job, content_hash=content_hash(job, fingerprints[assignment])))
@@ -109,6 +120,14 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
         problems += [Problem(student, name, "no submission") for name in wanted
                      if name in submitted_to and (student, name) not in seen]
     return jobs, problems
+
+
+LINKED = "a symbolic link where a submission's folder or file should be: submissions must be real files"
+
+
+def linked(path, top):
+    """True when ``path`` is a symbolic link, or does not resolve to a place under ``top``."""
+    return path.is_symlink() or not path.resolve().is_relative_to(top)
 
 
 def safe_name(name):

@@ -49,7 +49,7 @@ def nbgrader_failure(outcome):
     text = "\n".join(filter(None, (outcome.get("log"), outcome.get("error"))))
     causes = [line.strip() for line in text.splitlines()
               if re.match(r"\s*[\w.]+(Error|Exception|Unavailable|Fault): ", line) and "NbGraderException" not in line]
-    return causes[-1] if causes else "no details in nbgrader's log"
+    return re.sub(r"^(?:\w+\.)+(?=\w+: )", "", causes[-1]) if causes else "no details in nbgrader's log"
 
 
 def gradebook_path(root=ROOT):

@@ -10,6 +10,7 @@ from .build import ensure_built
 from .course import ROOT, available_assignments
 from .examples import catalog, source_notebook, with_replacements
 from .grade import grade_notebook
+from .sandbox import check_sandbox
 from .table import format_table
 
 MISTAKES_PER_ASSIGNMENT = 3
@@ -28,7 +29,9 @@ def example_submissions(assignment, root=ROOT):
 
 
 def demo(out_dir, root=ROOT):
-    """Grade the examples into ``out_dir`` (building first if source/ changed); return the table text."""
+    """Grade the examples into ``out_dir`` (building first if source/ changed); return the table text.
+    Raises SandboxUnavailable, before grading anything, when the sandbox cannot start here."""
+    check_sandbox()
     ensure_built(root)
     rows = []
     for assignment in available_assignments(root):

@@ -16,7 +16,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .checks import checks_for
 from .hidden_inputs import submission_salt
+from .kernel_libraries import visible_entries
 from .sandbox import run_notebook
+from .shortcuts import analyse, names_to_resolve
 from .settings import GradingSettings
 
 FINAL_SWEEP = ("from course_utils.grading import record_missing_for_grader\n"
@@ -33,11 +35,14 @@ class SandboxedExecute(NbGraderPreprocessor):
         limits = settings.limits()
         assignment = resources["nbgrader"]["assignment"]
         salt = submission_salt(assignment, nb, settings.secret or None)
-        plans = {test_id: dict(check.plan(), timeout=settings.call_timeout)
-                 for test_id, check in checks_for(assignment, salt).items()}
+        checks = checks_for(assignment, salt)
+        plans = {test_id: dict(check.plan(), timeout=settings.call_timeout) for test_id, check in checks.items()}
+        code = analyse({i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code"})
+        resolve = {"names": names_to_resolve(code),
+                   "targets": sorted({name for check in checks.values() for name in check.shortcuts})}
         sent = copy.deepcopy(nb)
         sent.cells.append(nbformat.v4.new_code_cell(FINAL_SWEEP))
-        result = run_notebook(sent, plans, limits)
+        result = run_notebook(sent, plans, limits, visible_entries(assignment), resolve)
         if result.notebook is not None:
             copy_outputs(result.notebook, nb)
         events = [e for e in result.events if _valid_event(e, len(nb.cells))]
@@ -53,8 +58,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                     "error", ename=LIMIT_ERROR, evalue=f"Grading stopped: {result.failure}.",
                     traceback=[f"{LIMIT_ERROR}: grading stopped: {result.failure}."]))
         resources["autograder"] = {"salt": salt, "records": result.records, "unreadable": result.unreadable,
-                                   "observations": result.observations, "failure": result.failure,
-                                   "limit_texts": texts}
+                                   "observations": result.observations, "resolved": result.resolved,
+                                   "failure": result.failure, "limit_texts": texts}
         return nb, resources
 
 

@@ -25,13 +25,16 @@ class GraderFault(Exception):
     """The grader itself failed (not the submission)."""
 
 
-def grading_config(workspace, limits=None):
+def grading_config(workspace, limits=None, secret=None):
     """nbgrader configuration for grading in ``workspace``: the course's config (which runs the
-    course's chain, autograder/chain.py), with ``limits`` ({GradingSettings name: value}) on top."""
+    course's chain, autograder/chain.py), with ``limits`` ({GradingSettings name: value}) and the
+    course ``secret`` behind the hidden inputs (default: the course's own) on top."""
     config = course_config()
     config.CourseDirectory.root = str(workspace)
     for name, value in (limits or {}).items():
         setattr(config.GradingSettings, name, value)
+    if secret:
+        config.GradingSettings.secret = secret
     config.Exchange.root = str(workspace / "exchange")  # unused, but nbgrader checks that it is writable
     return config
 
@@ -69,19 +72,20 @@ def grade_notebook(notebook, assignment, results_path=None, feedback_path=None, 
     return graded.results
 
 
-def grade_submission(nb, assignment, student=STUDENT, timestamp=None, duedate=None, feedback=True, limits=None,
-                     name="the submission"):
+def grade_submission(nb, assignment, *, student=STUDENT, timestamp=None, duedate=None, feedback=True, limits=None,
+                     secret=None, name="the submission") -> Graded:
     """Grade the notebook ``nb`` (a NotebookNode) in a private workspace; return a ``Graded``.
 
     ``timestamp`` (nbgrader's timestamp.txt text) and ``duedate`` (a datetime) let nbgrader's
-    late-submission plugin assign its penalty. ``name`` is how errors refer to the submission.
+    late-submission plugin assign its penalty. ``limits`` overrides GradingSettings, ``secret``
+    is the course secret (default: the course's own). ``name`` is how errors refer to the submission.
     """
     check_assignment(assignment)
     check_belongs(nb, assignment, name)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = Path(tmp)
-        api = nbgrader_api(workspace, grading_config(workspace, limits))
+        api = nbgrader_api(workspace, grading_config(workspace, limits, secret))
         prepare_gradebook(api, workspace, assignment)
         db_url = f"sqlite:///{workspace / 'gradebook.db'}"
         if duedate is not None:

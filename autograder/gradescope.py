@@ -1,8 +1,9 @@
 """Gradescope: package the grader as a Gradescope autograder, and run inside one.
 
 ``build_archive`` writes the zip Gradescope asks for: ``setup.sh`` and ``run_autograder`` at its
-root and the course beside them (the grader, course_utils, datasets, the assignment's source and
-the pinned requirements). Gradescope unpacks it into ``/autograder/source``, runs ``setup.sh`` once,
+root and the course beside them (the grader, course_utils, datasets, the assignment's source,
+the pinned requirements and the course secret behind the hidden inputs, so that Gradescope draws
+the same hidden inputs as grade-batch; the archive is the instructor's, never the learners'). Gradescope unpacks it into ``/autograder/source``, runs ``setup.sh`` once,
 then ``run_autograder`` per submission, which calls ``run`` below. ``run`` always leaves a
 ``results/results.json``: a submission that cannot be graded gets a score of 0 and one line that
 says why; a grader fault says so and exits 1, so Gradescope flags the run.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from .course import ROOT, BadInput, check_assignment
 from .grade import grade_notebook
+from .hidden_inputs import SECRET_FILE, course_secret
 from .report import write_json
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -37,6 +39,8 @@ def build_archive(out, assignment, root=ROOT):
                 if file.is_file() and "__pycache__" not in file.parts and not file.name.endswith(".pyc"):
                     archive.write(file, file.relative_to(root).as_posix())
                     members.append(file.relative_to(root).as_posix())
+        archive.writestr(SECRET_FILE, course_secret(root) + "\n")
+        members.append(SECRET_FILE)
     return members
 
 

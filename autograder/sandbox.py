@@ -38,6 +38,7 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT
+from .kernel_libraries import site_packages, visible_entries
 from .sandbox_zygote import PRELOADABLE
 
 FIRST_KERNEL_UID = 200_000
@@ -78,6 +79,7 @@ class RunResult:
     records:      {test_id: record dict} of the records that could be read
     unreadable:   {test_id: why its record could not be read}
     observations: {test_id: {label: [{"event", "t", ...}]}}, what the runner saw (sandbox_runner.Observer)
+    resolved:     {dotted name: forbidden name whose object it denotes}, as the sandbox found
     environment:  the failure is the machine's, not the submission's: the sandbox or its first
                   kernel did not start
     """
@@ -86,6 +88,7 @@ class RunResult:
     unreadable: dict = field(default_factory=dict)
     events: list = field(default_factory=list)
     observations: dict = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
     failure: str = ""
     environment: bool = False
     memory_exhausted: bool = False
@@ -96,8 +99,31 @@ class RunResult:
 def bwrap_path():
     path = shutil.which("bwrap")
     if not path:
-        raise SandboxUnavailable("bubblewrap (bwrap) is not installed; `make` installs it with apt-get")
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed: `make sandbox-tools` installs it "
+                                 "(apt-get install bubblewrap)")
     return path
+
+
+NAMESPACES_HINT = ("this machine does not let bubblewrap create the namespaces the sandbox needs (typical inside "
+                   "Docker): allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
+                   "user.max_user_namespaces > 0), or run the container with --privileged or a seccomp profile "
+                   "that allows unshare")
+
+
+def check_sandbox():
+    """Raise SandboxUnavailable, with bubblewrap's reason and what to do, unless a sandbox with the
+    grader's namespaces can start here (the same flags as bwrap_command, running /bin/true)."""
+    try:
+        done = subprocess.run([bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "true"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SandboxUnavailable(f"the sandbox cannot start on this machine: {error}") from None
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"bwrap exited with status {done.returncode}"])[-1][:200]
+        hint = f"; {NAMESPACES_HINT}" if re.search(r"namespace|not permitted|permission", reason, re.I) else ""
+        raise SandboxUnavailable(f"the sandbox cannot start on this machine: {reason}{hint}")
 
 
 def _visible_again(path):
@@ -116,9 +142,10 @@ def fresh_uid():
     return FIRST_KERNEL_UID + secrets.randbelow(1 << 30)
 
 
-def bwrap_command(jobs_dir, limits, payload_fd):
+def bwrap_command(jobs_dir, limits, payload_fd, libraries):
     """The command that starts the runner inside the sandbox, serving the notebooks put in
-    ``jobs_dir`` (read-only inside, with the runner's and the zygote's scripts)."""
+    ``jobs_dir`` (read-only inside, with the runner's and the zygote's scripts). Of the virtual
+    environment's site-packages only the entries named in ``libraries`` are there."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             # POSIX semaphores (multiprocessing, joblib) need a writable /dev/shm; small, like /tmp.
@@ -129,6 +156,11 @@ def bwrap_command(jobs_dir, limits, payload_fd):
     args += ["--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
     for path in (base, venv, ROOT / "course_utils", ROOT / "datasets"):
         args += _visible_again(path)
+    site = site_packages()
+    args += ["--perms", "0755", "--tmpfs", str(site)]
+    for entry in libraries:
+        args += ["--ro-bind", str(site / entry), str(site / entry)]
+    args += ["--remount-ro", str(site)]
     # The kernel's working directory, its home and the records are given to each notebook's
     # kernel user by the runner. The home and the records get their own small file systems, so
     # that a submission that fills /tmp can still start kernels and record later tests.
@@ -228,38 +260,53 @@ def preload_for(nb):
     return sorted(set(IMPORTED.findall(code)) & set(PRELOADABLE))
 
 
-_warm = threading.local()   # .sandbox: this thread's warm sandbox
+_warm = threading.local()   # .sandboxes: this thread's warm sandboxes, {libraries: Sandbox}, oldest first
+WARM_PER_THREAD = 2          # one for the numpy assignments, one for the TensorFlow ones
 
 
-def run_notebook(nb, plans, limits):
-    """Execute ``nb`` in this thread's warm sandbox with ``plans`` ({test_id: plan}) available to
-    the kernel; return a RunResult. A sandbox with other limits is replaced; one that fails is
-    discarded, and if it was a warm one that failed for a reason other than the notebook's time or
-    output, the notebook is run once more in a fresh sandbox. Raises SandboxUnavailable when a
-    fresh sandbox, or its first kernel, cannot start: that is the machine's fault, so it must
-    never become the submission's score."""
-    sandbox = getattr(_warm, "sandbox", None)
+def warm_sandbox(libraries=None):
+    """This thread's warm sandbox for ``libraries`` (default: visible_entries()), or None."""
+    return getattr(_warm, "sandboxes", {}).get(tuple(libraries or visible_entries()))
+
+
+def run_notebook(nb, plans, limits, libraries=None, resolve=None):
+    """Execute ``nb`` in this thread's warm sandbox for ``libraries`` (the site-packages entries the
+    kernel may see, kernel_libraries.visible_entries; by default those of course_utils alone) with
+    ``plans`` ({test_id: plan}) available to the kernel; return a RunResult. ``resolve`` is
+    {"names": [...], "targets": [...]}: dotted names of the notebook for the sandbox to resolve
+    (RunResult.resolved, for the shortcut scan).
+
+    A sandbox with other limits is replaced; one that fails is discarded, and if it was a warm one
+    that failed for a reason other than the notebook's time or output, the notebook is run once
+    more in a fresh sandbox. Raises SandboxUnavailable when a fresh sandbox, or its first kernel,
+    cannot start: that is the machine's fault, so it must never become the submission's score."""
+    libraries = tuple(libraries or visible_entries())
+    warm = _warm.__dict__.setdefault("sandboxes", collections.OrderedDict())
+    sandbox = warm.pop(libraries, None)
     if sandbox is not None and (sandbox.limits != limits or not sandbox.alive()):
         sandbox.close()
         sandbox = None
     reused = sandbox is not None
     if not reused:
-        sandbox = _warm.sandbox = Sandbox(limits)
-    result = sandbox.run(nb, plans)
+        sandbox = Sandbox(limits, libraries)
+        while len(warm) >= WARM_PER_THREAD:
+            warm.popitem(last=False)[1].close()
+    result = sandbox.run(nb, plans, resolve or {"names": [], "targets": []})
     if result.failure:
         sandbox.close()
-        _warm.sandbox = None
         if reused and not (result.timed_out or result.overflow):
-            return run_notebook(nb, plans, limits)
+            return run_notebook(nb, plans, limits, libraries, resolve)
         if result.environment:
             raise SandboxUnavailable(result.failure)
+        return result
+    warm[libraries] = sandbox
     return result
 
 
 class Sandbox:
     """One bubblewrap sandbox that runs notebooks one after another (see the module's doc)."""
 
-    def __init__(self, limits):
+    def __init__(self, limits, libraries):
         self.limits = limits
         self.jobs = Path(tempfile.mkdtemp(prefix="sandbox-jobs-"))
         self.jobs.chmod(0o755)
@@ -268,11 +315,11 @@ class Sandbox:
             (self.jobs / name).chmod(0o644)
         read_end, write_end = os.pipe()
         self.budget = CgroupBudget(limits)
-        self.process = None
+        self.process, self.served = None, 0
         self._finalizer = Finalize(self, Sandbox._stop, args=(self.__dict__,), exitpriority=10)
         try:
             self.process = subprocess.Popen(
-                bwrap_command(self.jobs, limits, write_end), pass_fds=(write_end,), stdin=subprocess.PIPE,
+                bwrap_command(self.jobs, limits, write_end, libraries), pass_fds=(write_end,), stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=self.budget.enter)
         except (OSError, subprocess.SubprocessError) as error:
             os.close(read_end)
@@ -283,17 +330,20 @@ class Sandbox:
         self.frames, self.stderr = queue.Queue(), collections.deque(maxlen=20)
         threading.Thread(target=_read_frames, args=(os.fdopen(read_end, "rb"), limits.max_output_bytes * 2, self.frames),
                          daemon=True).start()
-        threading.Thread(target=_read_lines, args=(self.process.stderr, self.stderr), daemon=True).start()
+        self.stderr_reader = threading.Thread(target=_read_lines, args=(self.process.stderr, self.stderr), daemon=True)
+        self.stderr_reader.start()
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
-    def run(self, nb, plans):
-        """Execute ``nb`` with ``plans``; return a RunResult. After a failure the sandbox must be closed."""
+    def run(self, nb, plans, resolve):
+        """Execute ``nb`` with ``plans``, resolving ``resolve``'s names; return a RunResult. After a
+        failure the sandbox must be closed."""
         job = self.jobs / uuid.uuid4().hex
         (job / "plans").mkdir(parents=True)
         for test_id, plan in plans.items():
             (job / "plans" / f"{test_id}.plan.json").write_text(json.dumps(plan))
+        (job / "resolve.json").write_text(json.dumps(resolve))
         nbformat.write(nb, job / "notebook.ipynb")
         for path in (job, *job.rglob("*")):  # the runner's alone: no kernel may read another's notebook
             path.chmod(0o700 if path.is_dir() else 0o600)
@@ -303,10 +353,15 @@ class Sandbox:
                    "max_cell_output": limits.max_cell_output_bytes, "max_output": limits.max_output_bytes,
                    "preload": preload_for(nb)}
         failures_before = self.budget.memory_failures()
-        self.stderr.clear()
+        if self.served:
+            self.stderr.clear()  # the last notebook's lines; a fresh sandbox keeps what it said starting up
+        self.served += 1
         try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+            except (OSError, ValueError):
+                pass  # the runner is gone: its end of the frames says so
             status = self._next_frame(START_UP_SECONDS)
             frame = (self._next_frame(limits.notebook_timeout + RESULT_ALLOWANCE_SECONDS) if isinstance(status, dict)
                      else status)
@@ -340,6 +395,7 @@ class Sandbox:
             reason = f"it did not start a kernel within {START_UP_SECONDS} s"
         else:
             self.process.wait()  # the runner is gone: collect bubblewrap's last words
+            self.stderr_reader.join(timeout=5)
             detail = [line for line in self.stderr if line]
             reason = detail[-1][:200] if detail else f"it exited with status {self.process.returncode}"
         return RunResult(environment=True, failure=f"the sandbox could not start: {reason}")
@@ -410,8 +466,9 @@ def _parse(frame, stderr, limits, exhausted):
         result.notebook = nbformat.from_dict(frame["notebook"])
         records = frame["records"] if isinstance(frame["records"], dict) else {}
         result.events = [e for e in frame["events"] if isinstance(e, dict)] if isinstance(frame["events"], list) else []
-        observations = frame.get("observations")
+        observations, resolved = frame.get("observations"), frame.get("resolved")
         result.observations = observations if isinstance(observations, dict) else {}
+        result.resolved = {k: v for k, v in resolved.items() if isinstance(v, str)} if isinstance(resolved, dict) else {}
     except (ValueError, KeyError, TypeError, AttributeError):
         detail = [line for line in stderr if line]
         result.failure = "the notebook could not be executed" + (f" ({detail[-1][:200]})" if detail else "")

@@ -7,7 +7,8 @@ It serves one notebook after another. Each request is one JSON line on stdin:
     {"job": DIR, "kernel_uid": UID, "kernel_processes": N, "cell_timeout": S, "notebook_timeout": S,
      "max_cell_output": BYTES, "max_output": BYTES, "preload": [module, ...]}
 
-where DIR holds ``notebook.ipynb`` and the grader's ``plans/``. For each request it writes two
+where DIR holds ``notebook.ipynb``, the grader's ``plans/``, and ``resolve.json``, the dotted names
+of the notebook for the zygote to resolve before the kernel starts (the shortcut scan). For each request it writes two
 frames to file descriptor FD (each an 8-byte big-endian length, then that much JSON): a status
 frame once the notebook's first kernel has started, or failed to start,
 
@@ -16,7 +17,8 @@ frame once the notebook's first kernel has started, or failed to start,
 then the result:
 
     {"kind": "result", "notebook": executed notebook, "records": {test_id: record text},
-     "events": [event, ...], "observations": {test_id: {label: [observation, ...]}}}
+     "events": [event, ...], "observations": {test_id: {label: [observation, ...]}},
+     "resolved": {dotted name: forbidden name whose object it denotes}}
 
 An event says which cell hit which limit: {"cell": index, "kind": "timeout" | "unresponsive" |
 "died" | "output" | "not_run" | "no_kernel", "limit": number}. When a cell runs past its time
@@ -101,6 +103,19 @@ class Zygote:
         if not isinstance(answer, dict) or not all(isinstance(answer.get(k), int) for k in ("pid", "init")):
             raise RuntimeError(f"the kernel zygote could not fork a kernel ({answer})")
         return answer["pid"], answer["init"]
+
+
+    def resolve(self, names, targets, preload, uid):
+        """{name: target} for the dotted names that denote a target object (see the zygote's doc)."""
+        try:
+            self.process.stdin.write(json.dumps({"resolve": {"names": names, "targets": targets},
+                                                 "preload": preload, "uid": uid}) + "\n")
+            self.process.stdin.flush()
+            answer = json.loads(self.process.stdout.readline() or "null")
+        except (OSError, ValueError):
+            return {}
+        resolved = answer.get("resolved") if isinstance(answer, dict) else None
+        return resolved if isinstance(resolved, dict) else {}
 
 
 class ForkedKernel:
@@ -517,9 +532,12 @@ def run_job(job, probe_dir, observer, send):
             send({"kind": "status", "kernel": kernel, "detail": detail})
 
     nb = nbformat.read(Path(job.job, "notebook.ipynb"), as_version=4)
+    names = json.loads(Path(job.job, "resolve.json").read_text())
+    resolved = ForkedKernelManager.zygote.resolve(names["names"], names["targets"], job.preload, job.kernel_uid)
+    kill_strays(job.kernel_uid)
     events = asyncio.run(NotebookRun(nb, job, report).execute())
     send({"kind": "result", "notebook": nb, "records": read_records(probe_dir, job.max_output), "events": events,
-          "observations": observer.notes()})
+          "observations": observer.notes(), "resolved": resolved})
 
 
 def write_frame(stream, payload):

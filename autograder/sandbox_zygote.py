@@ -13,6 +13,16 @@ Protocol: one JSON request per line on stdin, one JSON answer per line on stdout
     {"preload": [module, ...], "argv": [ipykernel argument, ...], "env": {...}, "cwd": DIR,
      "uid": UID, "processes": N}     ->  {"pid": KERNEL, "init": INIT}  or  {"error": "one line"}
 
+A second kind of request asks which of a notebook's dotted names denote a forbidden library
+object (the shortcut scan, autograder/shortcuts.py), before the notebook's kernel starts:
+
+    {"resolve": {"names": [dotted name, ...], "targets": [dotted name, ...]}, "preload": [...],
+     "uid": UID}                      ->  {"resolved": {name: target}}
+
+A child, as ``uid``, imports and looks up each name, and maps it to the target whose object it
+is (or lies inside, for a module target). It runs no learner code, only the installed
+libraries the sandbox shows; a name that fails to import or look up resolves to nothing.
+
 Every kernel gets a PID namespace of its own. Its first process, INIT (pid 1 inside), stays root:
 it forks the kernel, reaps the orphans of the learner's processes, and exits when the kernel
 does, at which point Linux kills every process left in the namespace. Nothing the learner starts
@@ -30,12 +40,14 @@ import importlib
 import json
 import os
 import resource
+import select
 import signal
 import sys
 import tempfile
 import time
 
 CLONE_NEWPID = 0x20000000
+RESOLVE_SECONDS = 30
 
 # Modules that may be imported before a learner's code runs, with the submodules whose import is
 # slow. pyplot is left out on purpose: it must load the inline backend inside the running kernel.
@@ -55,6 +67,81 @@ def preload(names):
                 importlib.import_module(module)
             except Exception:  # noqa: BLE001 - the kernel will import it and report the error itself
                 pass
+
+
+def lookup(dotted):
+    """The object a dotted name denotes (importing the longest module prefix), or None."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            value = importlib.import_module(".".join(parts[:split]))
+        except Exception:  # noqa: BLE001 - not a module (or a broken one): try a shorter prefix
+            continue
+        try:
+            for attribute in parts[split:]:
+                value = getattr(value, attribute)
+        except Exception:  # noqa: BLE001 - no such attribute
+            return None
+        return value
+    return None
+
+
+def denotes(value, target):
+    """True when ``value`` is ``target``, or lies inside it when ``target`` is a module."""
+    if value is target:
+        return True
+    prefix = getattr(target, "__name__", None) if isinstance(target, type(os)) else None
+    if not isinstance(prefix, str):
+        return False
+    try:
+        home = value.__name__ if isinstance(value, type(os)) else getattr(value, "__module__", None)
+    except Exception:  # noqa: BLE001 - a strange object's attributes
+        return False
+    return isinstance(home, str) and (home == prefix or home.startswith(prefix + "."))
+
+
+def resolve_names(request, channels):
+    """Answer a resolve request (see the module doc) from a child process; {name: target}."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            os.close(read_end)
+            for channel in channels:
+                channel.close()
+            os.setgroups([])
+            os.setgid(request["uid"])
+            os.setuid(request["uid"])
+            sys.path[:] = [p for p in sys.path[1:] if p]  # not the scripts' folder
+            names, targets = request["resolve"]["names"], request["resolve"]["targets"]
+            objects = {target: lookup(target) for target in targets}
+            found = {}
+            for name in names:
+                value = lookup(name)
+                match = next((t for t, o in objects.items() if o is not None and value is not None and denotes(value, o)), None)
+                if match:
+                    found[name] = match
+            os.write(write_end, json.dumps(found).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    data, deadline = b"", time.monotonic() + RESOLVE_SECONDS
+    with os.fdopen(read_end, "rb") as answer:
+        while True:
+            if not select.select([answer], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                os.kill(child, signal.SIGKILL)  # too slow: resolve nothing
+                return {"resolved": {}}
+            chunk = os.read(answer.fileno(), 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+    try:
+        found = json.loads(data or b"{}")
+    except ValueError:
+        found = {}
+    return {"resolved": found if isinstance(found, dict) else {}}
 
 
 def start_kernel(request, channels):
@@ -155,7 +242,10 @@ def main():
         try:
             request = json.loads(line)
             preload(request.get("preload", []))
-            answer = start_kernel(request, (requests, answers))
+            if "resolve" in request:
+                answer = resolve_names(request, (requests, answers))
+            else:
+                answer = start_kernel(request, (requests, answers))
         except (ValueError, OSError) as error:
             answer = {"error": f"{type(error).__name__}: {error}"}
         answers.write(json.dumps(answer) + "\n")

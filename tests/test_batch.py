@@ -62,7 +62,7 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
     (submitted / "dee" / "softmax" / "answers.ipynb").write_text("{}")
     (submitted / "eve" / "tensorflow_basics").mkdir(parents=True)
     out = tmp_path / "out"
-    rows = by_submission(grade_batch(submitted, out, ["softmax", "hyperparameter_search"], jobs=2,
+    rows = by_submission(grade_batch(submitted, out, assignments=["softmax", "hyperparameter_search"], jobs=2,
                                      duedates={"hyperparameter_search": "2026-11-22 12:00:00 UTC"}))
     assert rows[("ada", "softmax")].score == MAX["softmax"]
     assert rows[("ben", "softmax")].score == 0
@@ -95,12 +95,12 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
 def test_unchanged_submissions_are_skipped_and_changed_ones_regraded(built, tmp_path, mistake):
     submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): mistake, ("ben", "softmax"): RELEASE["softmax"]})
     out = tmp_path / "out"
-    first = by_submission(grade_batch(submitted, out, ["softmax"], jobs=1))
-    again = by_submission(grade_batch(submitted, out, ["softmax"], jobs=1))
+    first = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
+    again = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
     assert {row.status for row in again.values()} == {"skipped"}
     assert again[("ada", "softmax")].score == first[("ada", "softmax")].score
     nbformat.write(SOLUTION["softmax"], submitted / "ada" / "softmax" / "softmax.ipynb")  # a resubmission
-    third = by_submission(grade_batch(submitted, out, ["softmax"], jobs=1))
+    third = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
     assert third[("ada", "softmax")].status == "graded" and third[("ada", "softmax")].score == MAX["softmax"]
     assert third[("ben", "softmax")].status == "skipped"
     assert float(grades(out)[("ada", "softmax")]["score"]) == MAX["softmax"]
@@ -182,7 +182,7 @@ def test_the_same_batch_on_a_dask_cluster_into_postgresql(built, tmp_path, postg
                                                      ("cy", "softmax"): mistake})
     out = tmp_path / "out"
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        rows = by_submission(grade_batch(submitted, out, ["softmax"], db_url=postgres,
+        rows = by_submission(grade_batch(submitted, out, assignments=["softmax"], db_url=postgres,
                                          scheduler=cluster.scheduler_address))
     assert [rows[(s, "softmax")].status for s in ("ada", "ben", "cy")] == ["graded"] * 3
     with Gradebook(postgres, course_id="dl-tuning-course") as gb:
@@ -190,7 +190,7 @@ def test_the_same_batch_on_a_dask_cluster_into_postgresql(built, tmp_path, postg
     assert scores == {"ada": MAX["softmax"], "ben": 0.0, "cy": rows[("cy", "softmax")].score}
     assert not (out / "gradebook.db").exists()  # everything went to PostgreSQL
     assert float(grades(out)[("ada", "softmax")]["score"]) == MAX["softmax"]
-    again = grade_batch(submitted, out, ["softmax"], db_url=postgres)  # the ledger lives in PostgreSQL too
+    again = grade_batch(submitted, out, assignments=["softmax"], db_url=postgres)  # the ledger lives in PostgreSQL too
     assert {row.status for row in again} == {"skipped"}
 
 
@@ -201,3 +201,18 @@ def test_bad_batch_input_gets_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(tmp_path), "--assignment", "nope"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "unknown assignment" in result.stderr
+
+
+def test_one_student_is_graded_again_whatever_the_ledger_says(built, tmp_path):
+    submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): SOLUTION["softmax"],
+                                                    ("ben", "softmax"): RELEASE["softmax"]})
+    out = tmp_path / "grading"
+    grade_batch(submitted, out, assignments=["softmax"], jobs=1)
+    again = by_submission(grade_batch(submitted, out, assignments=["softmax"], students=["ada"], regrade=True, jobs=1))
+    assert set(again) == {("ada", "softmax")} and again[("ada", "softmax")].status == "graded"
+    assert again[("ada", "softmax")].score == MAX["softmax"]
+    unchanged = by_submission(grade_batch(submitted, out, assignments=["softmax"], students=["ada"], jobs=1))
+    assert unchanged[("ada", "softmax")].status == "skipped"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(submitted), "--out", str(out),
+                           "--student", "nobody"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "nobody" in done.stderr

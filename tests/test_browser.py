@@ -212,7 +212,7 @@ def test_an_instructor_grades_the_written_proof_in_formgrader_and_export_has_it(
                     r"$\frac{\partial L}{\partial z_j} = -y_j + a_j \sum_i y_i = a_j - y_j$.")
     nbformat.write(nb, path)
     out = tmp_path / "grading"
-    grade_batch(submitted, out, ["softmax"], jobs=1)
+    grade_batch(submitted, out, assignments=["softmax"], jobs=1)
     server = Server(prepare_formgrader(out), "/formgrader", learner=False)
     try:
         page = server.page(browser, "/formgrader/gradebook/softmax/softmax")

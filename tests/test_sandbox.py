@@ -113,11 +113,11 @@ def test_one_notebook_leaves_nothing_for_the_next():
                 "np.allclose = lambda *a, **k: True\n"
                 "subprocess.Popen(['sh', '-c', 'while true; do date > $HOME/daemon; sleep 0.1; done'], start_new_session=True)\n"
                 "print(os.getuid())")
-    warm = sandbox._warm.sandbox
+    warm = sandbox.warm_sandbox()
     second = run("import os, time, numpy as np\ntime.sleep(0.5)\n"
                  f"print([p for p in {places + ['~/daemon']!r} if os.path.exists(os.path.expanduser(p))])\n"
                  "print(np.allclose(0, 1), os.getuid())")
-    assert sandbox._warm.sandbox is warm, "the sandbox was not reused"
+    assert sandbox.warm_sandbox() is warm, "the sandbox was not reused"
     assert printed(second, 0).splitlines() == ["[]", f"False {printed(second, 0).split()[-1]}"]
     assert printed(second, 0).split()[-1] != printed(first, 0).strip(), "both notebooks ran as one user"
 
@@ -126,9 +126,9 @@ def test_a_broken_warm_sandbox_costs_no_grade():
     import signal
     import autograder.sandbox as sandbox
     run("x = 1")
-    os.killpg(sandbox._warm.sandbox.process.pid, signal.SIGKILL)  # dies between two notebooks
+    os.killpg(sandbox.warm_sandbox().process.pid, signal.SIGKILL)  # dies between two notebooks
     assert printed(run("print(6 * 7)"), 0).strip() == "42"
-    runner = sandbox._warm.sandbox.process.pid
+    runner = sandbox.warm_sandbox().process.pid
     limits = Limits(**{**LIMITS.__dict__, "notebook_timeout": 1})
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     # Almost no allowance beyond the notebook's limit: the runner cannot answer within 50 ms.
@@ -137,6 +137,6 @@ def test_a_broken_warm_sandbox_costs_no_grade():
         assert "ran past" in run_notebook(nb, {}, limits).failure
     finally:
         sandbox.RESULT_ALLOWANCE_SECONDS = saved
-    assert getattr(sandbox._warm, "sandbox", None) is None, "a sandbox that timed out was kept"
+    assert sandbox.warm_sandbox() is None, "a sandbox that timed out was kept"
     assert printed(run("print(6 * 7)"), 0).strip() == "42"
-    assert sandbox._warm.sandbox.process.pid != runner
+    assert sandbox.warm_sandbox().process.pid != runner

@@ -93,7 +93,7 @@ def test_a_lingering_process_harms_no_later_submission(built):
     victims = [with_cells(new_markdown_cell(f"SECRET-OF-VICTIM-{n}")) for n in (1, 2)]
     accomplice = with_cells(new_code_cell(ACCOMPLICE))
 
-    graded = [grade_submission(nb, ASSIGNMENT, student, feedback=False)
+    graded = [grade_submission(nb, ASSIGNMENT, student=student, feedback=False)
               for student, nb in (("attacker", attacker), ("victim1", victims[0]), ("victim2", victims[1]),
                                   ("accomplice", accomplice))]
 
