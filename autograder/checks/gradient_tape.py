@@ -356,10 +356,11 @@ def judge_compute_total_loss(records):
 # --- model ----------------------------------------------------------------------------------
 # The seed stays fixed: the orders of pixels and classes drawn below already make each submission's
 # training a fresh draw (Glorot initialisation draws every weight alike, and Adam treats every pixel
-# and class alike). Over 25 draws the solution's test accuracy was 0.93 to 0.98, and the last
-# epoch's cost 1.3 to 1.8 times the mean loss of the returned parameters.
+# and class alike). Over 75 draws the solution's test accuracy was 0.92 to 0.99 (mean 0.96, standard
+# deviation 0.014), so 0.85 leaves no room for bad luck; the last epoch's cost was 1.3 to 1.9 times
+# the mean loss of the returned parameters.
 MODEL_SETTINGS = {"learning_rate": 0.01, "num_epochs": 3, "minibatch_size": 64, "seed": 1}
-REQUIRED_TEST_ACCURACY = 0.9
+REQUIRED_TEST_ACCURACY = 0.85
 COST_RATIO_TO_FINAL = (0.8, 3.0)
 PIXELS, CLASSES = generator(16).permutation(64), generator(17).permutation(6)
 
