@@ -9,7 +9,10 @@ PostgreSQL gradebook works the same way. Each result is recorded as soon as it a
 killed at any point loses only the submissions in flight; the next run skips every submission
 whose content hash is already in the ledger and grades the rest.
 
-Outputs, in nbgrader's layout under ``out``:
+Outputs, in nbgrader's layout under ``out``, which is a course directory where nbgrader's own
+commands and formgrader's buttons grade the same way (autograder/course_directory.py):
+    nbgrader_config.py, source/, exchange/                 the course directory's configuration
+    submitted/<student>/<assignment>/<assignment>.ipynb    what was graded (formgrader regrades it)
     autograded/<student>/<assignment>/<assignment>.ipynb   the judged notebook (formgrader reads it)
     feedback/<student>/<assignment>/<assignment>.html      the learner's feedback page
     results/<student>/<assignment>.json                    Gradescope-format results
@@ -30,6 +33,7 @@ from nbgrader.utils import parse_utc
 from .build import ensure_built
 from .collect import collect
 from .course import BadInput, available_assignments, check_assignment, course_config, nbgrader_api, nbgrader_failure
+from .course_directory import keep_submission, write_course_directory, write_if_changed
 from .grade import GraderFault, grade_submission, grading_config
 from .hidden_inputs import course_secret
 from .progress import Progress
@@ -108,6 +112,7 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
         check_sandbox()
     ensure_built()
     out.mkdir(parents=True, exist_ok=True)
+    write_course_directory(out, wanted, db_url)
     stream = stream or sys.stderr
     with ClassGradebook(db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}",
                         course_config().CourseDirectory.course_id) as book:
@@ -126,6 +131,7 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
         for job in found:
             entry = book.entry(job.student, job.assignment)
             if entry and entry.content_hash == job.content_hash and not regrade:
+                keep_submission(out, job)
                 rows.append(Row(job.student, job.assignment, "skipped", entry.score, entry.max_score,
                                 entry.late_penalty or 0.0, None, "unchanged since it was graded"))
             else:
@@ -185,9 +191,10 @@ def _keep(book, out, job, outcome):
     """Write one outcome's files, then its gradebook record (the ledger row last); return its Row."""
     if outcome.status == "graded":
         graded = outcome.graded
-        _write(out / "autograded" / job.student / job.assignment / f"{job.assignment}.ipynb", graded.autograded)
+        keep_submission(out, job, graded.autograded)
         (out / "feedback" / job.student / job.assignment / f"{job.assignment}.html").unlink(missing_ok=True)  # stale
-        _write(out / "results" / job.student / f"{job.assignment}.json", json.dumps(graded.results, indent=2) + "\n")
+        write_if_changed(out / "results" / job.student / f"{job.assignment}.json",
+                         (json.dumps(graded.results, indent=2) + "\n").encode())
         book.record(job, graded, outcome.seconds)
         late = graded.late.get("penalty") or 0.0
         hours = graded.late.get("seconds_late", 0) / 3600
@@ -225,14 +232,6 @@ def _feedback_for(out, db_url, assignment):
     config.CourseDirectory.db_url = db_url
     outcome = nbgrader_api(out, config).generate_feedback(assignment)
     return None if outcome["success"] else nbgrader_failure(outcome)
-
-
-def _write(path, text):
-    """Write text atomically: a reader never sees half a file, a kill never leaves one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
-    partial.replace(path)
 
 
 def _note(row):

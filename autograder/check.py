@@ -6,6 +6,8 @@ verdict: a line on stdout when it passed, an error output carrying the learner-f
 when it failed. nbgrader's ``SaveAutoGrades`` then scores the verdict, so nothing the submission
 printed, patched or raised inside its kernel can decide a grade.
 """
+from dataclasses import dataclass, field
+
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -22,30 +24,50 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def verdict(check, raw, why_missing="", cells=(), observed=None, unreadable="", resolved=None, importable=None):
+@dataclass(frozen=True)
+class Code:
+    """What the grader knows of a submission's code, for the shortcut scan.
+
+    statements: its code cells, as shortcuts.analyse returns them
+    resolved:   {dotted name of the notebook: forbidden name whose object it denotes}, as the
+                sandbox found
+    complete:   False when not every name could be resolved (too many, or too slow): the scan
+                then cannot vouch for any function
+    importable: the top-level modules the sandbox offers (kernel_libraries.importable_modules)
+    """
+    statements: tuple = ()
+    resolved: dict = field(default_factory=dict)
+    complete: bool = True
+    importable: frozenset = None
+
+
+def verdict(check, raw, why_missing="", code=Code(), observed=None, unreadable=""):
     """Judge one check. Inputs:
         raw:         its record (None if nothing was recorded)
         why_missing: what stopped the record from being made, if known
-        cells:       the submission's code cells, as shortcuts.analyse returns them
+        code:        what the grader knows of the submission's code (Code)
         observed:    what the runner observed for it ({label: [observation]})
         unreadable:  why a record that was written could not be read
-        resolved:    {dotted name of the notebook: forbidden name whose object it denotes}
-        importable:  the top-level modules the sandbox offers (kernel_libraries.importable_modules)
     Returns None when it passed, else the message for the learner.
     """
-    message = _judged(check, raw, why_missing, list(cells), observed, unreadable, resolved)
-    missing = unavailable_imports(list(cells), check.function, importable) if message and importable else []
+    message = _judged(check, raw, why_missing, code, observed, unreadable)
+    statements = list(code.statements)
+    missing = unavailable_imports(statements, check.function, code.importable) if message and code.importable else []
     if missing:
         module, index, via = missing[0]
         reached = f", which {check.function} reaches through {' -> '.join(via)}," if via else ""
-        message = message.rstrip(". ") + (f". Note: cell {index + 1}{reached} imports {module}, which is not available while this assignment "
-                    "is graded: the grader offers only the libraries the assignment uses.")
+        message = message.rstrip(". ") + (f". Note: cell {index + 1}{reached} imports {module}, which is not "
+                                          "available while this assignment is graded: the grader offers only the "
+                                          "libraries the assignment uses.")
     return message
 
 
-def _judged(check, raw, why_missing, cells, observed, unreadable, resolved):
+def _judged(check, raw, why_missing, code, observed, unreadable):
     """The verdict's message before any note on unavailable libraries (see verdict)."""
-    shortcut = find_shortcut(cells, check.shortcuts, check.function, resolved)
+    if not code.complete:
+        return (f"{check.function} could not be checked for library shortcuts: the notebook uses more names than the "
+                "grader can look up in its time limit, so it earns no points. Remove code the notebook does not need.")
+    shortcut = find_shortcut(list(code.statements), check.shortcuts, check.function, code.resolved)
     if shortcut:
         return shortcut.message(check.function)
     if unreadable:
@@ -81,7 +103,11 @@ class JudgeTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._run = resources.get("autograder", {})
         self._checks = checks_for(resources["nbgrader"]["assignment"], self._run.get("salt", 0))
-        self._cells = analyse({i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_test_cell(c)})
+        resolution = self._run.get("resolution", {})
+        self._code = Code(tuple(analyse({i: c.source for i, c in enumerate(nb.cells)
+                                         if c.cell_type == "code" and not is_test_cell(c)})),
+                          resolution.get("resolved", {}), resolution.get("complete", False),
+                          importable_modules(resources["nbgrader"]["assignment"]))
         return super().preprocess(nb, resources)
 
     def _why_missing(self, index):
@@ -102,9 +128,8 @@ class JudgeTestCells(NbGraderPreprocessor):
             else:
                 raw = self._run.get("records", {}).get(test_id)
                 observed = self._run.get("observations", {}).get(test_id)
-                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._cells,
+                message = verdict(check, raw if isinstance(raw, dict) else None, self._why_missing(index), self._code,
                                   observed if isinstance(observed, dict) else {},
-                                  self._run.get("unreadable", {}).get(test_id, ""), self._run.get("resolved", {}),
-                                  importable_modules(resources["nbgrader"]["assignment"]))
+                                  self._run.get("unreadable", {}).get(test_id, ""))
             cell.outputs = verdict_outputs(test_id, message)
         return cell, resources

@@ -88,7 +88,8 @@ def cmd_grade_batch(args):
                        scheduler=args.scheduler, limits=limit_overrides(args), duedates=duedates,
                        only_roster=True if args.roster_only else None)
     print(summary_table(rows))
-    print(f"\ngrades.csv, feedback/, autograded/ and results/ are in {args.out}/")
+    print(f"\ngrades.csv, feedback/, autograded/ and results/ are in {args.out}/, an nbgrader course directory "
+          "(nbgrader's commands and `python -m autograder formgrader` work there)")
     faults = [row for row in rows if row.status == "fault"]
     if faults:
         print(f"{len(faults)} submission(s) could not be graded because of a grader fault; run again to retry:")

@@ -15,6 +15,7 @@ from .course import ROOT, available_assignments
 from .hidden_inputs import course_secret
 
 TIMESTAMP_FILE = "timestamp.txt"
+SECRET_FILE = "submission_secret.txt"   # nbgrader's submit writes it; release_feedback needs it
 # Changing any of these changes every grade of the assignment, so it invalidates the ledger.
 GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/reference/*.py", "course_utils/grading.py",
                 "autograder/hidden_inputs.py", "autograder/shortcuts.py")
@@ -22,13 +23,15 @@ GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/refe
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text."""
+    """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text
+    (and submission secret, which names its released feedback and does not change its grade)."""
     student: str
     assignment: str
     notebook: bytes
     timestamp: str = None
     duedate: object = None          # datetime from the gradebook, or None
     content_hash: str = ""
+    submission_secret: bytes = None
 
     @property
     def name(self):
@@ -103,7 +106,8 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
             if assignment not in wanted:
                 continue
             notebook, stamp = assignment_dir / f"{assignment}.ipynb", assignment_dir / TIMESTAMP_FILE
-            if any(linked(path, top) for path in (assignment_dir, notebook, stamp) if os.path.lexists(path)):
+            secret = assignment_dir / SECRET_FILE
+            if any(linked(path, top) for path in (assignment_dir, notebook, stamp, secret) if os.path.lexists(path)):
                 problems.append(Problem(student, assignment, LINKED))
                 continue
             if not notebook.is_file():
@@ -112,7 +116,8 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
                 problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}"))
                 continue
             job = Job(student, assignment, notebook.read_bytes(),
-                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment))
+                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment),
+                      submission_secret=secret.read_bytes() if secret.is_file() else None)
             jobs.append(replace(job, content_hash=content_hash(job, fingerprints[assignment])))
     seen = {(item.student, item.assignment) for item in [*jobs, *problems]}
     submitted_to = {job.assignment for job in jobs}

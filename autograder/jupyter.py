@@ -1,10 +1,12 @@
 """The two web front ends, on localhost only: JupyterLab for learners, formgrader for instructors.
 
-``lab_server`` serves a learner's workspace (the bundle: release notebooks, course_utils,
-datasets) with nbgrader's lab extension, whose Validate button runs the visible checks.
-``formgrader_server`` serves a grade-batch output folder, which is an nbgrader course directory
-(gradebook.db, autograded/, feedback/), so that instructors can grade the written answers; then
-``nbgrader export`` (or the next grade-batch) writes the manual scores into grades.csv.
+``prepare_lab`` makes a learner's workspace (the bundle: release notebooks, course_utils,
+datasets), served with nbgrader's lab extension, whose Validate button runs the visible checks.
+``prepare_formgrader`` checks that a grade-batch output folder is a class's course directory (its
+configuration runs the course's grading chain, autograder/course_directory.py), served with
+formgrader so that instructors grade the written answers and can use its Autograde and Generate
+Feedback buttons; then ``nbgrader export`` (or the next grade-batch) writes the manual scores
+into grades.csv.
 """
 import json
 import os
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 
 from .bundle import bundle
-from .course import ROOT, BadInput, course_config
+from .course import BadInput
+from .course_directory import is_course_directory
 
 HOST = "127.0.0.1"
 # Kernels started by the servers inherit this environment: TensorFlow's start-up chatter off.
@@ -59,18 +62,12 @@ def prepare_lab(workspace):
 
 
 def prepare_formgrader(out):
-    """Make a grade-batch output folder a course directory formgrader can open."""
+    """The grade-batch output folder ``out``, resolved, once it is a course directory formgrader
+    can open (grade-batch writes it, see autograder/course_directory.py)."""
     out = Path(out).resolve()
-    if not (out / "gradebook.db").exists():
-        raise BadInput(f"no gradebook in {out}: run `python -m autograder grade-batch SUBMITTED --out {out}` first")
-    course_id = course_config().CourseDirectory.course_id
-    (out / "nbgrader_config.py").write_text(
-        '"""Written by `python -m autograder formgrader`: this folder is the class\'s nbgrader course."""\n'
-        f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
-        f"c.CourseDirectory.root = {str(out)!r}\nc.Exchange.root = {str(out / 'exchange')!r}\n")
-    (out / "exchange").mkdir(exist_ok=True)
-    if not (out / "source").exists():  # formgrader lists the assignments it finds in source/
-        (out / "source").symlink_to(ROOT / "source", target_is_directory=True)
+    if not is_course_directory(out):
+        raise BadInput(f"{out} is not a class's course directory: run "
+                       f"`python -m autograder grade-batch SUBMITTED --out {out}` first")
     return out
 
 

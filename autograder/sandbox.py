@@ -19,6 +19,7 @@ again once in a fresh one, so a broken sandbox never costs a submission its grad
 """
 import collections
 import contextlib
+import functools
 import json
 import os
 import queue
@@ -47,7 +48,14 @@ SCRIPTS = {"runner.py": Path(__file__).with_name("sandbox_runner.py"),
 START_UP_SECONDS = 60            # for starting the sandbox and a notebook's first kernel
 RESULT_ALLOWANCE_SECONDS = 60    # beyond the notebook's own time limit, for restarts and the result
 IMPORTED = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
-HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/media")
+SYSTEM = ("/usr", "/etc")                                         # read-only, as on the machine
+SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # links into /usr, or folders
+PACKAGE_FOLDERS = {"site-packages", "dist-packages", "python-wheels"}
+# What the runner and the zygote need as the sandbox's root, and nothing more: start kernels in
+# PID and IPC namespaces (SYS_ADMIN), become their users (SETUID, SETGID), give them their folders
+# (CHOWN, FOWNER), clean up after them (KILL, DAC_OVERRIDE) and look at them in /proc (SYS_PTRACE).
+RUNNER_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER", "CAP_KILL",
+                       "CAP_DAC_OVERRIDE", "CAP_SYS_PTRACE")
 INSIDE = {"in": "/tmp/in", "work": "/tmp/work", "probes": "/tmp/probes", "home": "/tmp/home"}
 OBSERVER_SOCKET = "/tmp/private/observer.sock"   # sandbox_runner.OBSERVER_SOCKET
 
@@ -80,6 +88,7 @@ class RunResult:
     unreadable:   {test_id: why its record could not be read}
     observations: {test_id: {label: [{"event", "t", ...}]}}, what the runner saw (sandbox_runner.Observer)
     resolved:     {dotted name: forbidden name whose object it denotes}, as the sandbox found
+    complete:     every name was resolved (not cut short by the resolver's time limit)
     environment:  the failure is the machine's, not the submission's: the sandbox or its first
                   kernel did not start
     """
@@ -89,6 +98,7 @@ class RunResult:
     events: list = field(default_factory=list)
     observations: dict = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
+    complete: bool = False
     failure: str = ""
     environment: bool = False
     memory_exhausted: bool = False
@@ -126,13 +136,52 @@ def check_sandbox():
         raise SandboxUnavailable(f"the sandbox cannot start on this machine: {reason}{hint}")
 
 
-def _visible_again(path):
-    """bwrap arguments that make ``path`` (and its parents under a hidden tree) readable again."""
+@functools.lru_cache(maxsize=None)
+def python_package_dirs():
+    """Folders of the system's own Python packages under /usr (dist-packages, site-packages, the
+    bundled wheels), which the sandbox empties: the kernel must find no library there."""
+    found = []
+    for folder, subfolders, _ in os.walk("/usr"):
+        for name in list(subfolders):
+            if name in PACKAGE_FOLDERS:
+                found.append(os.path.join(folder, name))
+                subfolders.remove(name)
+    return tuple(sorted(found))
+
+
+def file_system(venv, base, libraries):
+    """bwrap arguments for the sandbox's file system, built up from nothing: the system (/usr,
+    /etc), without its Python packages; the interpreter, without its site-packages; the virtual
+    environment with only the site-packages entries in ``libraries``; course_utils and datasets."""
     args = []
+    for path in SYSTEM:
+        args += ["--ro-bind", path, path]
+    for path in SYSTEM_LINKS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in python_package_dirs():
+        args += ["--tmpfs", path]
+    args += ["--ro-bind", "/sys", "/sys", "--tmpfs", "/sys/fs/cgroup"]  # no view of other sandboxes' groups
+    base_site = base / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    args += [*_bind(base), "--tmpfs", str(base_site), *_bind(venv)]
+    site = site_packages()
+    args += ["--perms", "0755", "--tmpfs", str(site)]
+    for entry in libraries:
+        args += ["--ro-bind", str(site / entry), str(site / entry)]
+    args += ["--remount-ro", str(site)]
+    for path in (ROOT / "course_utils", ROOT / "datasets"):
+        args += _bind(path)
+    return args
+
+
+def _bind(path):
+    """bwrap arguments that show ``path`` read-only, with its parents traversable (bubblewrap makes
+    missing parents private to root)."""
     parts = Path(path).parts
-    for depth in range(2, len(parts)):
-        args += ["--perms", "0755", "--dir", str(Path(*parts[:depth]))]
-    return args + ["--ro-bind", str(path), str(path)]
+    parents = [a for depth in range(2, len(parts)) for a in ("--perms", "0755", "--dir", str(Path(*parts[:depth])))]
+    return [*parents, "--ro-bind", str(path), str(path)]
 
 
 def fresh_uid():
@@ -147,20 +196,10 @@ def bwrap_command(jobs_dir, limits, payload_fd, libraries):
     ``jobs_dir`` (read-only inside, with the runner's and the zygote's scripts). Of the virtual
     environment's site-packages only the entries named in ``libraries`` are there."""
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
-    args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+    args = [bwrap_path(), *file_system(venv, base, libraries), "--dev", "/dev", "--proc", "/proc",
             # POSIX semaphores (multiprocessing, joblib) need a writable /dev/shm; small, like /tmp.
-            "--size", str(64 << 20), "--perms", "1777", "--tmpfs", "/dev/shm"]
-    for hidden in (*HIDDEN, tempfile.gettempdir(), str(ROOT)):
-        if Path(hidden).is_dir():
-            args += ["--perms", "0755", "--tmpfs", hidden]
-    args += ["--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
-    for path in (base, venv, ROOT / "course_utils", ROOT / "datasets"):
-        args += _visible_again(path)
-    site = site_packages()
-    args += ["--perms", "0755", "--tmpfs", str(site)]
-    for entry in libraries:
-        args += ["--ro-bind", str(site / entry), str(site / entry)]
-    args += ["--remount-ro", str(site)]
+            "--size", str(64 << 20), "--perms", "1777", "--tmpfs", "/dev/shm",
+            "--size", str(limits.disk_bytes), "--perms", "01777", "--tmpfs", "/tmp"]
     # The kernel's working directory, its home and the records are given to each notebook's
     # kernel user by the runner. The home and the records get their own small file systems, so
     # that a submission that fills /tmp can still start kernels and record later tests.
@@ -185,6 +224,7 @@ def bwrap_command(jobs_dir, limits, payload_fd, libraries):
     args += ["--clearenv"] + [a for k, v in env.items() for a in ("--setenv", k, v)]
     args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--chdir", INSIDE["work"]]
+    args += ["--cap-drop", "ALL"] + [a for cap in RUNNER_CAPABILITIES for a in ("--cap-add", cap)]
     args += ["prlimit", f"--as={limits.address_space_bytes}", f"--fsize={limits.file_size_bytes}", "--core=0", "--",
              str(venv / "bin" / "python"), f"{INSIDE['in']}/runner.py", "--payload-fd", str(payload_fd),
              "--probe-dir", INSIDE["probes"], "--zygote", f"{INSIDE['in']}/zygote.py"]
@@ -219,6 +259,11 @@ class CgroupBudget:
         """Move the calling process (the sandbox, before it execs) into the groups."""
         for path in self.paths:
             (path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def memory_used(self):
+        """Bytes of memory the sandbox holds now (0 where the machine gives it no memory group)."""
+        usage = [path / "memory.usage_in_bytes" for path in self.paths]
+        return sum(int(f.read_text() or 0) for f in usage if f.exists())
 
     def memory_failures(self):
         """How many times the sandbox has hit its memory limit so far."""
@@ -283,7 +328,7 @@ def run_notebook(nb, plans, limits, libraries=None, resolve=None):
     libraries = tuple(libraries or visible_entries())
     warm = _warm.__dict__.setdefault("sandboxes", collections.OrderedDict())
     sandbox = warm.pop(libraries, None)
-    if sandbox is not None and (sandbox.limits != limits or not sandbox.alive()):
+    if sandbox is not None and (sandbox.limits != limits or not sandbox.alive() or sandbox.holds_memory()):
         sandbox.close()
         sandbox = None
     reused = sandbox is not None
@@ -336,6 +381,11 @@ class Sandbox:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
+    def holds_memory(self):
+        """True when, between two notebooks, the sandbox still holds more than half its memory
+        budget: something of the last notebook outlived it, so the next must not inherit it."""
+        return self.budget.memory_used() > self.limits.memory_bytes // 2
+
     def run(self, nb, plans, resolve):
         """Execute ``nb`` with ``plans``, resolving ``resolve``'s names; return a RunResult. After a
         failure the sandbox must be closed."""
@@ -370,8 +420,10 @@ class Sandbox:
         if not isinstance(status, dict) or status.get("kind") != "status":
             return self._start_failure(status)
         if status.get("kernel") != "started":
+            said = [line for line in self.stderr if line]
             return RunResult(environment=True, failure=f"no kernel could be started in the sandbox "
-                                                       f"({str(status.get('detail'))[:200]})")
+                                                       f"({str(status.get('detail'))[:200]}"
+                                                       f"{'; ' + said[-1][:200] if said else ''})")
         exhausted = self.budget.memory_failures() > failures_before
         return _parse(frame, list(self.stderr), limits, exhausted)
 
@@ -466,9 +518,11 @@ def _parse(frame, stderr, limits, exhausted):
         result.notebook = nbformat.from_dict(frame["notebook"])
         records = frame["records"] if isinstance(frame["records"], dict) else {}
         result.events = [e for e in frame["events"] if isinstance(e, dict)] if isinstance(frame["events"], list) else []
-        observations, resolved = frame.get("observations"), frame.get("resolved")
+        observations, resolution = frame.get("observations"), frame.get("resolution")
         result.observations = observations if isinstance(observations, dict) else {}
+        resolved = resolution.get("resolved") if isinstance(resolution, dict) else None
         result.resolved = {k: v for k, v in resolved.items() if isinstance(v, str)} if isinstance(resolved, dict) else {}
+        result.complete = isinstance(resolution, dict) and resolution.get("complete") is True
     except (ValueError, KeyError, TypeError, AttributeError):
         detail = [line for line in stderr if line]
         result.failure = "the notebook could not be executed" + (f" ({detail[-1][:200]})" if detail else "")

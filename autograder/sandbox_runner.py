@@ -18,15 +18,17 @@ then the result:
 
     {"kind": "result", "notebook": executed notebook, "records": {test_id: record text},
      "events": [event, ...], "observations": {test_id: {label: [observation, ...]}},
-     "resolved": {dotted name: forbidden name whose object it denotes}}
+     "resolution": {"resolved": {dotted name: forbidden name whose object it denotes}, "complete": bool}}
 
 An event says which cell hit which limit: {"cell": index, "kind": "timeout" | "unresponsive" |
 "died" | "output" | "not_run" | "no_kernel", "limit": number}. When a cell runs past its time
 limit the kernel is interrupted; if it does not answer within a grace period (a loop that
 swallows KeyboardInterrupt), or if the kernel dies (os._exit, a signal, the memory limit), a new
 kernel is started and the cells that had run before are run again, so later cells can still be
-graded. Records are passed on as the text the kernel wrote; the grader parses each one alone, so
-a malformed record costs only its own test.
+graded. A test's record is taken when its test cell finishes (or, for a test no test cell
+recorded, after the grader's final sweep, the last cell), so nothing the kernel writes later
+changes it. Records are passed on as the text the kernel wrote; the grader parses each one
+alone, so a malformed record costs only its own test.
 
 Observations are what this runner saw of the kernel when one of the grader's drivers asked it
 to look (``Observer``): its own clock, whether a file was open in any of the kernel's
@@ -106,16 +108,16 @@ class Zygote:
 
 
     def resolve(self, names, targets, preload, uid):
-        """{name: target} for the dotted names that denote a target object (see the zygote's doc)."""
+        """{"resolved": {name: target}, "complete": bool} for the dotted names that denote a target
+        object (see the zygote's doc)."""
         try:
             self.process.stdin.write(json.dumps({"resolve": {"names": names, "targets": targets},
                                                  "preload": preload, "uid": uid}) + "\n")
             self.process.stdin.flush()
             answer = json.loads(self.process.stdout.readline() or "null")
         except (OSError, ValueError):
-            return {}
-        resolved = answer.get("resolved") if isinstance(answer, dict) else None
-        return resolved if isinstance(resolved, dict) else {}
+            answer = None
+        return answer if isinstance(answer, dict) else {"resolved": {}, "complete": False}
 
 
 class ForkedKernel:
@@ -184,6 +186,7 @@ class ForkedKernelManager(AsyncKernelManager):
     kernel_processes = None  # set for each notebook
     preload = ()             # set for each notebook
     namespaces = []          # the inits of the notebook's kernels, killed when it is done
+    observer = None          # the Observer, told which process is the kernel
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if kernel_cmd[1:3] != KERNEL_LAUNCHER:
@@ -193,6 +196,7 @@ class ForkedKernelManager(AsyncKernelManager):
                                             cwd=str(kw.get("cwd") or os.getcwd()),
                                             uid=self.kernel_uid, processes=self.kernel_processes)
         ForkedKernelManager.namespaces.append(init)
+        ForkedKernelManager.observer.serve_kernel(pid)
         self.provisioner.process = ForkedKernel(pid, init)
         self.provisioner.pid = self.provisioner.pgid = pid  # the kernel leads a session of its own
         self._reconcile_connection_info(self.provisioner.connection_info)
@@ -319,8 +323,7 @@ def between_notebooks(kernel_uid, probe_dir):
     process of its kernel's user), and nothing in any place a kernel can write (its scratch space
     and home, /tmp, /dev/shm, the records)."""
     kill_namespaces()
-    if kernel_uid is not None:
-        kill_strays(kernel_uid)
+    kill_strays(kernel_uid)
     empty(Path.cwd())
     empty(Path(KERNEL_ENV["HOME"]))
     empty(Path("/tmp"), keep=KEPT_IN_TMP)
@@ -360,8 +363,10 @@ class NotebookRun:
     restart, and the limit events. ``report`` is called once, with "started" or "failed" and a
     detail, when the first kernel has started or could not be started."""
 
-    def __init__(self, nb, job, report):
-        self.nb, self.job, self.report = nb, job, report
+    def __init__(self, nb, job, report, probe_dir):
+        self.nb, self.job, self.report, self.probe_dir = nb, job, report, Path(probe_dir)
+        self.tests = {path.name[: -len(".plan.json")] for path in self.probe_dir.glob("*.plan.json")}
+        self.sealed = {}  # {test_id: record text}, taken when its test cell finished
         self.client = CappedClient(
             nb, job.max_cell_output, job.max_output, timeout=job.cell_timeout, allow_errors=True,
             interrupt_on_timeout=False, kernel_name="python3", shutdown_kernel="immediate",
@@ -415,6 +420,7 @@ class NotebookRun:
                     return
                 kind, kernel_alive = await run_cell(client, self.nb.cells[index], index, min(job.cell_timeout, left))
                 kill_strays(job.kernel_uid, keep=kernel_pid(client) if kernel_alive else None)
+                self.seal(index)
                 if kind is None:
                     self.survivors.append(index)
                     continue
@@ -423,25 +429,46 @@ class NotebookRun:
                     return
 
 
-def read_records(probe_dir, max_bytes):
-    """{test_id: record text} of the records the kernel wrote, each at most ``max_bytes``; the
-    grader parses them, one at a time."""
-    records = {}
-    for path in sorted(Path(probe_dir).glob("*.record.json")):
+    def seal(self, index):
+        """Take the records that cell ``index`` was there to make, as they are now; nothing the
+        kernel writes later changes them. A test cell makes its own test's record; the last cell
+        (the grader's final sweep) makes those that no test cell made, or made before the
+        function existed."""
+        if index == len(self.nb.cells) - 1:
+            for test_id in self.tests:
+                if test_id not in self.sealed or '"missing"' in self.sealed[test_id]:
+                    self._take(test_id)
+            return
+        test_id = self.nb.cells[index].get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if test_id in self.tests and test_id not in self.sealed:
+            self._take(test_id)
+
+    def _take(self, test_id):
+        text = read_record(self.probe_dir / f"{test_id}.record.json", self.job.max_output)
+        if text is not None:
+            self.sealed[test_id] = text
+
+
+def read_record(path, max_bytes):
+    """The text of a record file the kernel wrote (at most ``max_bytes``), or None; the grader
+    parses it."""
+    try:
         if path.is_file() and not path.is_symlink() and path.stat().st_size <= max_bytes:
-            records[path.name[: -len(".record.json")]] = path.read_bytes().decode(errors="replace")
-    return records
+            return path.read_bytes().decode(errors="replace")
+    except OSError:
+        pass
+    return None
 
 
 class Observer:
     """Serves the grader's drivers in the kernel, on a Unix socket: each request (one JSON line,
     {"test", "label", "event", "path"?, "io"?}) is answered once this runner has noted, with its own
     clock, what /proc shows of the kernel's user at that moment. Only the current kernel's user
-    is served, the asking process is known from the socket (SO_PEERCRED), and the notes go to
-    the grader in the result frame."""
+    is served, and only its kernel process (threads included), known from the socket
+    (SO_PEERCRED); the notes go to the grader in the result frame."""
 
     def __init__(self, path):
-        self.kernel_uid, self.seen, self.count, self.lock = None, {}, 0, threading.Lock()
+        self.kernel_uid, self.kernel_pid, self.seen, self.count, self.lock = None, None, {}, 0, threading.Lock()
         path.unlink(missing_ok=True)
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
@@ -451,7 +478,12 @@ class Observer:
 
     def start(self, kernel_uid):
         with self.lock:
-            self.kernel_uid, self.seen, self.count = kernel_uid, {}, 0
+            self.kernel_uid, self.kernel_pid, self.seen, self.count = kernel_uid, None, {}, 0
+
+    def serve_kernel(self, pid):
+        """From now on, answer only the kernel process ``pid`` (a restart starts a new kernel)."""
+        with self.lock:
+            self.kernel_pid = pid
 
     def notes(self):
         with self.lock:
@@ -464,7 +496,7 @@ class Observer:
                 try:
                     connection.settimeout(2)
                     self._answer(connection)
-                except (OSError, ValueError, TypeError, AttributeError):
+                except Exception:  # noqa: BLE001 - whatever the kernel sends, the observer goes on
                     pass
 
     def _answer(self, connection):
@@ -477,7 +509,7 @@ class Observer:
         if request.get("io"):
             note["read_bytes"] = bytes_read(pid)
         with self.lock:
-            if uid != self.kernel_uid or self.count >= MAX_OBSERVATIONS:
+            if uid != self.kernel_uid or pid != self.kernel_pid or self.count >= MAX_OBSERVATIONS:
                 return
             self.count += 1
             test = self.seen.setdefault(str(request.get("test"))[:100], {})
@@ -533,11 +565,12 @@ def run_job(job, probe_dir, observer, send):
 
     nb = nbformat.read(Path(job.job, "notebook.ipynb"), as_version=4)
     names = json.loads(Path(job.job, "resolve.json").read_text())
-    resolved = ForkedKernelManager.zygote.resolve(names["names"], names["targets"], job.preload, job.kernel_uid)
+    resolution = ForkedKernelManager.zygote.resolve(names["names"], names["targets"], job.preload, job.kernel_uid)
     kill_strays(job.kernel_uid)
-    events = asyncio.run(NotebookRun(nb, job, report).execute())
-    send({"kind": "result", "notebook": nb, "records": read_records(probe_dir, job.max_output), "events": events,
-          "observations": observer.notes(), "resolved": resolved})
+    run = NotebookRun(nb, job, report, probe_dir)
+    events = asyncio.run(run.execute())
+    send({"kind": "result", "notebook": nb, "records": run.sealed, "events": events,
+          "observations": observer.notes(), "resolution": resolution})
 
 
 def write_frame(stream, payload):
@@ -557,13 +590,13 @@ def main():
         (PRIVATE_HOME / name).mkdir(mode=0o755, exist_ok=True)
     os.environ.update(PRIVATE_ENV)
     ForkedKernelManager.zygote = Zygote(args.zygote)
-    observer = Observer(OBSERVER_SOCKET)
-    last_uid = None
+    observer = ForkedKernelManager.observer = Observer(OBSERVER_SOCKET)
     for line in sys.stdin:
-        between_notebooks(last_uid, args.probe_dir)
         job = argparse.Namespace(**json.loads(line))
-        last_uid = job.kernel_uid
-        run_job(job, args.probe_dir, observer, lambda frame: write_frame(payload, frame))
+        try:
+            run_job(job, args.probe_dir, observer, lambda frame: write_frame(payload, frame))
+        finally:
+            between_notebooks(job.kernel_uid, args.probe_dir)
 
 
 if __name__ == "__main__":

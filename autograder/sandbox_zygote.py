@@ -17,17 +17,21 @@ A second kind of request asks which of a notebook's dotted names denote a forbid
 object (the shortcut scan, autograder/shortcuts.py), before the notebook's kernel starts:
 
     {"resolve": {"names": [dotted name, ...], "targets": [dotted name, ...]}, "preload": [...],
-     "uid": UID}                      ->  {"resolved": {name: target}}
+     "uid": UID}                      ->  {"resolved": {name: target}, "complete": bool}
 
 A child, as ``uid``, imports and looks up each name, and maps it to the target whose object it
 is (or lies inside, for a module target). It runs no learner code, only the installed
-libraries the sandbox shows; a name that fails to import or look up resolves to nothing.
+libraries the sandbox shows; a name that fails to import or look up resolves to nothing. When
+the names cannot all be resolved in RESOLVE_SECONDS, "complete" is false and the scan fails
+closed.
 
-Every kernel gets a PID namespace of its own. Its first process, INIT (pid 1 inside), stays root:
-it forks the kernel, reaps the orphans of the learner's processes, and exits when the kernel
-does, at which point Linux kills every process left in the namespace. Nothing the learner starts
-can leave that namespace, so killing INIT ends all of it, whatever state its processes are in
-(a process whose main thread has exited shows as a zombie while its other threads run on).
+Every kernel gets a PID namespace and an IPC namespace of its own. The first process, INIT (pid 1
+inside), stays root: it forks the kernel, reaps the orphans of the learner's processes, and exits
+when the kernel does, at which point Linux kills every process left in the namespace. Nothing
+the learner starts can leave that namespace, so killing INIT ends all of it, whatever state its
+processes are in (a process whose main thread has exited shows as a zombie while its other
+threads run on); and System V shared memory, semaphores and message queues, which belong to no
+process, go with the IPC namespace.
 The kernel drops to ``uid`` (no groups) with at most ``processes`` processes, in a session of
 its own, and becomes what ``python -m ipykernel_launcher ARGV`` would have been. A module that
 fails to preload is skipped: the learner's kernel then imports it itself and shows its own error.
@@ -46,8 +50,9 @@ import sys
 import tempfile
 import time
 
-CLONE_NEWPID = 0x20000000
-RESOLVE_SECONDS = 30
+CLONE_NEWPID, CLONE_NEWIPC = 0x20000000, 0x08000000
+RESOLVE_SECONDS = 30                  # for all of a notebook's names
+MAX_NAMES, MAX_PARTS = 10_000, 20     # names resolved, parts of a name looked at
 
 # Modules that may be imported before a learner's code runs, with the submodules whose import is
 # slow. pyplot is left out on purpose: it must load the inline backend inside the running kernel.
@@ -69,21 +74,31 @@ def preload(names):
                 pass
 
 
-def lookup(dotted):
-    """The object a dotted name denotes (importing the longest module prefix), or None."""
-    parts = dotted.split(".")
-    for split in range(len(parts), 0, -1):
-        try:
-            value = importlib.import_module(".".join(parts[:split]))
-        except Exception:  # noqa: BLE001 - not a module (or a broken one): try a shorter prefix
-            continue
-        try:
-            for attribute in parts[split:]:
-                value = getattr(value, attribute)
-        except Exception:  # noqa: BLE001 - no such attribute
+def lookup(dotted, modules):
+    """The object a dotted name denotes, or None. It walks the name from the left: an attribute,
+    else a submodule, stopping at the first part that is neither, so a name costs at most one
+    failed import. ``modules`` caches the imports tried ({name: module or None})."""
+    parts = dotted.split(".")[:MAX_PARTS]
+
+    def module(name):
+        if name not in modules:
+            try:
+                modules[name] = importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - not a module, or a broken one
+                modules[name] = None
+        return modules[name]
+
+    value = module(parts[0])
+    for depth in range(1, len(parts)):
+        if value is None:
             return None
-        return value
-    return None
+        try:
+            value = getattr(value, parts[depth])
+            continue
+        except Exception:  # noqa: BLE001 - no such attribute: perhaps a submodule not imported yet
+            pass
+        value = module(".".join(parts[:depth + 1])) if isinstance(value, type(os)) else None
+    return value
 
 
 def denotes(value, target):
@@ -114,15 +129,15 @@ def resolve_names(request, channels):
             os.setgid(request["uid"])
             os.setuid(request["uid"])
             sys.path[:] = [p for p in sys.path[1:] if p]  # not the scripts' folder
-            names, targets = request["resolve"]["names"], request["resolve"]["targets"]
-            objects = {target: lookup(target) for target in targets}
+            names, targets, modules = request["resolve"]["names"], request["resolve"]["targets"], {}
+            objects = [(target, value) for target in targets if (value := lookup(target, modules)) is not None]
             found = {}
-            for name in names:
-                value = lookup(name)
-                match = next((t for t, o in objects.items() if o is not None and value is not None and denotes(value, o)), None)
+            for name in names[:MAX_NAMES]:
+                value = lookup(str(name), modules)
+                match = next((t for t, o in objects if value is not None and denotes(value, o)), None)
                 if match:
                     found[name] = match
-            os.write(write_end, json.dumps(found).encode())
+            os.write(write_end, json.dumps({"resolved": found, "complete": len(names) <= MAX_NAMES}).encode())
             status = 0
         finally:
             os._exit(status)
@@ -131,21 +146,21 @@ def resolve_names(request, channels):
     with os.fdopen(read_end, "rb") as answer:
         while True:
             if not select.select([answer], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                os.kill(child, signal.SIGKILL)  # too slow: resolve nothing
-                return {"resolved": {}}
+                os.kill(child, signal.SIGKILL)  # too slow: the scan fails closed
+                return {"resolved": {}, "complete": False}
             chunk = os.read(answer.fileno(), 1 << 16)
             if not chunk:
                 break
             data += chunk
     try:
-        found = json.loads(data or b"{}")
+        answer = json.loads(data or b"{}")
     except ValueError:
-        found = {}
-    return {"resolved": found if isinstance(found, dict) else {}}
+        answer = {}
+    return answer if isinstance(answer, dict) and "resolved" in answer else {"resolved": {}, "complete": False}
 
 
 def start_kernel(request, channels):
-    """Fork a kernel for ``request`` in a new PID namespace; return {"pid": kernel, "init": init}.
+    """Fork a kernel for ``request`` in new PID and IPC namespaces; return {"pid": kernel, "init": init}.
 
     The zygote's child enters the namespace and forks its init, which forks the kernel; the child
     reports both pids (as this namespace sees them) through a pipe and exits."""
@@ -162,13 +177,14 @@ def start_kernel(request, channels):
 
 
 def enter_namespace(request, channels, report_fd):
-    """In the zygote's child: unshare a PID namespace, fork its init, report the pids; never returns."""
+    """In the zygote's child: unshare PID and IPC namespaces, fork their init, report the pids;
+    never returns."""
     status = 1
     try:
         for channel in channels:
             channel.close()
-        if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWPID) != 0:
-            raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWPID): {os.strerror(ctypes.get_errno())}")
+        if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWPID | CLONE_NEWIPC) != 0:
+            raise OSError(ctypes.get_errno(), f"unshare: {os.strerror(ctypes.get_errno())}")
         init = os.fork()
         if init == 0:
             os.close(report_fd)
@@ -215,9 +231,9 @@ def become_kernel(request):
         os.chdir(request["cwd"])
         tempfile.tempdir = None  # computed again from the kernel's TMPDIR, not the zygote's
         sys.path[0] = request["cwd"]  # as for `python -m ipykernel_launcher` started in cwd
-        # No parent poller: the kernel's parent is its namespace's init, which never goes first
-        # (when it is killed, Linux kills the whole namespace).
-        argv = [*request["argv"], "--IPKernelApp.parent_handle=0"]
+        # The kernel's parent is its namespace's init (pid 1), which never goes first: when it is
+        # killed, Linux kills the whole namespace. ipykernel polls no parent whose handle is 1.
+        argv = [*request["argv"], "--IPKernelApp.parent_handle=1"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel import kernelapp
         kernelapp.launch_new_instance(argv=argv)

@@ -4,24 +4,29 @@ The scan reads the submission's code in the grader's process, never in the kerne
 function it reads every top-level statement the function reaches: the statements that define it
 and, transitively, every statement that binds a global name one of those looks up (a helper
 function, a class, a lambda, an alias such as ``f = sp.softmax``, an import), in any cell, found
-with Python's own ``symtable``. In those statements a forbidden object, say
-``scipy.special.softmax``, is found
+with Python's own ``symtable``. Names bound at run time count too: ``globals()["f"] = ...``,
+``setattr(module, "f", ...)`` and ``exec("...")`` of a constant bind what they name, and a
+statement that binds names the scan cannot know (``globals()[name] = ...``, ``exec(code)``) is
+reached by every function. In those statements a forbidden object, say ``scipy.special.softmax``,
+is found
 
 * when a dotted name used there (through the notebook's imports, so ``sp.softmax`` after
-  ``import scipy.special as sp``) *denotes* it: the sandbox resolves every dotted name of the
-  notebook to the object it denotes, in a process that runs no learner code
+  ``import scipy.special as sp``; also ``getattr(sp, "softmax")`` and
+  ``importlib.import_module("scipy.special")``) *denotes* it: the sandbox resolves every dotted
+  name of the notebook to the object it denotes, in a process that runs no learner code
   (``sandbox_zygote.resolve_names``), so aliases and private paths such as
   ``keras.src.layers.core.dense.Dense`` for ``keras.layers.Dense`` count;
 * when a dotted name spells it, or lies inside a forbidden module (``ml_dtypes.bfloat16`` for
-  ``ml_dtypes``), which covers the libraries the sandbox does not even contain;
+  ``ml_dtypes``), which covers the libraries the sandbox does not even contain; names that a
+  ``from module import *`` provides count as ``module.name``;
 * when its last part is a class name (capitalised, such as ``ParameterGrid``) that appears in a
-  reached statement as a name, an attribute or a whole word of a string; string constants joined by
-  ``+`` are folded, so ``getattr(m, 'Parameter' + 'Grid')`` is found too. Lower-case function
+  reached statement as a name, an attribute or a whole word of a string; string constants joined
+  by ``+`` are folded, so ``getattr(m, 'Parameter' + 'Grid')`` is found too. Lower-case function
   names (``scale``, ``grad``) are common words, so they count only through their module.
 
 Docstrings never count. Code built at run time from pieces that are not constants is beyond a
 static scan; a library that the assignment does not use is not in the sandbox at all
-(``kernel_libraries``).
+(``kernel_libraries``). Everything here is linear in the size of the notebook, whatever it holds.
 """
 import ast
 import builtins
@@ -29,28 +34,43 @@ import re
 import symtable
 from dataclasses import dataclass
 
+MAX_NAMES = 10_000        # dotted names the sandbox is asked to resolve, at most
+MAX_STAR_MODULES = 8      # modules a notebook imports * from that count
+RUN_TIME_BINDERS = {"exec", "eval", "globals", "vars", "locals", "setattr"}
+IMPORTERS = {"importlib.import_module", "__import__"}
+BOUND_AT_RUN_TIME = "a name bound at run time"
+BUILTINS = set(dir(builtins))
+
 
 @dataclass(frozen=True)
 class Statement:
     """What one top-level statement of a code cell binds and uses.
 
-    index:   the position of its cell in the notebook (from 0)
-    binds:   global names it binds (defs, classes, assignments, imports, globals set in functions)
-    uses:    global names its code looks up, at the top level or inside its functions
-    dotted:  dotted names it uses, spelled through the notebook's imports (numpy.linalg.norm)
-    words:   every name and attribute it mentions
-    strings: its string constants, folded, docstrings excepted
-    stars:   modules it imports everything from (``from m import *``)
-    imports: modules it imports
+    index:      the position of its cell in the notebook (from 0)
+    binds:      global names it binds (defs, classes, assignments, imports, globals set in
+                functions, globals()["name"] = ..., setattr(module, "name", ...))
+    uses:       global names its code looks up, at the top level or inside its functions
+    dotted:     dotted names it uses that come from an import (numpy.linalg.norm)
+    loose:      (name, rest) for dotted references on a global name no import binds, which a
+                ``from module import *`` may provide ("Dense", "") or ("dtypes", "cast")
+    words:      every name and attribute it mentions
+    strings:    its string constants, folded, docstrings excepted
+    stars:      modules it imports everything from
+    imports:    modules it imports
+    anywhere:   it binds names the scan cannot know, so every function reaches it
+    unreadable: it runs, but nests too deeply for the scan to read
     """
     index: int
-    binds: frozenset
-    uses: frozenset
-    dotted: frozenset
-    words: frozenset
-    strings: frozenset
-    stars: frozenset
-    imports: frozenset
+    binds: frozenset = frozenset()
+    uses: frozenset = frozenset()
+    dotted: frozenset = frozenset()
+    loose: frozenset = frozenset()
+    words: frozenset = frozenset()
+    strings: frozenset = frozenset()
+    stars: frozenset = frozenset()
+    imports: frozenset = frozenset()
+    anywhere: bool = False
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,44 +82,85 @@ class Shortcut:
     via: tuple      # the global names through which the function reaches that cell
 
     def message(self, function):
-        spelled = f" (as {self.used_as})" if self.used_as != self.name else ""
         through = f", reached through {' -> '.join(self.via)}" if self.via else ""
+        if not self.name:
+            return (f"{function} could not be checked for library shortcuts: cell {self.cell + 1}{through} nests too "
+                    f"deeply for the grader to read, so {function} earns no points. Split that cell's code into "
+                    "smaller expressions.")
+        spelled = f" (as {self.used_as})" if self.used_as != self.name else ""
         return (f"{function} uses {self.name}{spelled} in cell {self.cell + 1}{through}: a library function that "
                 f"computes the answer for you. This exercise asks you to build it yourself, so {function} earns "
                 "no points.")
 
 
 def _code(source):
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    """The cell's source with IPython's magics and shell lines blanked (line numbers kept)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def _fold(node):
     """The string a constant expression evaluates to (str constants joined by +), else None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _fold(node.left), _fold(node.right)
-        if left is not None and right is not None:
-            return left + right
-    if isinstance(node, ast.JoinedStr):
-        parts = [_fold(v) if not isinstance(v, ast.FormattedValue) else None for v in node.values]
-        return "".join(parts) if all(p is not None for p in parts) else None
-    return None
+    parts, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            parts.append(current.value)
+        elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            stack += [current.right, current.left]
+        elif isinstance(current, ast.JoinedStr):
+            stack += reversed(current.values)
+        else:
+            return None
+    return "".join(parts)
 
 
-def _chain(node):
-    """'a.b.c' for an attribute chain on a name, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return ".".join([node.id, *reversed(parts)])
-    return None
+def _called(node):
+    """The function name of a call on a plain name or attribute chain ('getattr', 'importlib.import_module')."""
+    names, current = [], node.func
+    while isinstance(current, ast.Attribute):
+        names.append(current.attr)
+        current = current.value
+    return ".".join([current.id, *reversed(names)]) if isinstance(current, ast.Name) else None
+
+
+def _imported_by(node, bound):
+    """The module a call ``importlib.import_module("m")`` or ``__import__("m", ...)`` returns, or None."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    called = _called(node)
+    head, _, rest = (called or "").partition(".")
+    if f"{bound.get(head, head)}{'.' + rest if rest else ''}" not in IMPORTERS:
+        return None
+    module = _fold(node.args[0])
+    if module and called == "__import__" and not (len(node.args) > 3 or any(k.arg == "fromlist" for k in node.keywords)):
+        return module.split(".")[0]  # without a fromlist, __import__ returns the top-level package
+    return module or None
+
+
+def _reference(node, bound):
+    """(head, parts) of a dotted reference: a name, attributes and ``getattr(x, "constant")`` on it,
+    or on an imported module; head is ("module", dotted) or ("name", id). None otherwise."""
+    parts, current = [], node
+    while True:
+        if isinstance(current, ast.Attribute):
+            parts.append(current.attr)
+            current = current.value
+        elif (isinstance(current, ast.Call) and _called(current) == "getattr" and len(current.args) >= 2
+              and _fold(current.args[1])):
+            parts.append(_fold(current.args[1]))
+            current = current.args[0]
+        else:
+            break
+    parts.reverse()
+    if isinstance(current, ast.Name):
+        return ("name", current.id), parts
+    module = _imported_by(current, bound)
+    return (("module", module), parts) if module else None
 
 
 def aliases(trees):
-    """{name bound by an import, anywhere in the notebook: the dotted name it stands for}."""
+    """{name bound to a module or its member by an import (or ``importlib.import_module`` of a
+    constant), anywhere in the notebook: the dotted name it stands for}."""
     bound = {}
     for tree in trees:
         for node in ast.walk(tree):
@@ -109,81 +170,169 @@ def aliases(trees):
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                module = _imported_by(node.value, bound)
+                if module:
+                    bound[node.targets[0].id] = module
     return bound
 
 
 def _globals(table):
     """(global names bound, global names looked up) in a symtable and the tables inside it."""
-    binds, uses = set(), set()
-    top = table.get_type() == "module"
-    for symbol in table.get_symbols():
-        name = symbol.get_name()
-        if top and (symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()):
-            binds.add(name)
-        if not top and symbol.is_declared_global() and symbol.is_assigned():
-            binds.add(name)
-        if symbol.is_referenced() and (top or symbol.is_global()):
-            uses.add(name)
-    for child in table.get_children():
-        inner_binds, inner_uses = _globals(child)
-        binds |= inner_binds
-        uses |= inner_uses
+    binds, uses, tables = set(), set(), [table]
+    while tables:
+        current = tables.pop()
+        top = current.get_type() == "module"
+        for symbol in current.get_symbols():
+            name = symbol.get_name()
+            if top and (symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()):
+                binds.add(name)
+            if not top and symbol.is_declared_global() and symbol.is_assigned():
+                binds.add(name)
+            if symbol.is_referenced() and (top or symbol.is_global()):
+                uses.add(name)
+        tables += current.get_children()
     return binds, uses
 
 
-def analyse(sources):
-    """[Statement] of the code cells given as {position in the notebook: source}; cells that do
-    not parse are left out (they cannot run either)."""
-    trees = {}
-    for index, source in sources.items():
-        try:
-            trees[index] = ast.parse(_code(source))
-        except SyntaxError:
-            continue
-    bound = aliases(trees.values())
-    return [_statement(index, node, bound) for index, tree in trees.items() for node in tree.body]
+def _bound_at_run_time(node):
+    """For a call that binds names at run time: the names it binds when they are constants, or
+    None when they cannot be known. Not such a call: the empty set."""
+    called = _called(node) if isinstance(node, ast.Call) else None
+    if called == "setattr":
+        name = _fold(node.args[1]) if len(node.args) > 1 else None
+        return {name} if name else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update" \
+            and isinstance(node.func.value, ast.Call) and _called(node.func.value) in ("globals", "vars", "locals"):
+        names = {k.arg for k in node.keywords}
+        for argument in node.args:
+            if not isinstance(argument, ast.Dict) or not all(k is not None and _fold(k) for k in argument.keys):
+                return None
+            names |= {_fold(k) for k in argument.keys}
+        return None if None in names else names
+    if called in ("exec", "eval"):  # constant code is read as statements of its own (see _statement)
+        return set() if node.args and _fold(node.args[0]) is not None else None
+    return set()
 
 
-def _statement(index, tree, bound):
-    """The Statement of ``tree``, a top-level statement of cell ``index``; ``bound`` is aliases()."""
-    binds, uses = _globals(symtable.symtable(ast.unparse(tree), f"cell {index}", "exec"))
-    docstrings = {id(node.value) for node in ast.walk(tree)
-                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
-    dotted, words, strings, stars, imports = set(), set(), set(), set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            dotted |= {f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"}
-            stars |= {node.module for alias in node.names if alias.name == "*"}
-            imports.add(node.module)
-        elif isinstance(node, ast.Import):
-            dotted |= {alias.name for alias in node.names}
-            imports |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.Attribute):
-            words.add(node.attr)
-            chain = _chain(node)
-            if chain:
-                head, _, rest = chain.partition(".")
-                dotted.add(f"{bound.get(head, head)}.{rest}")
-        elif isinstance(node, ast.Name):
-            words.add(node.id)
-            if node.id in bound:
-                dotted.add(bound[node.id])
-        folded = _fold(node) if isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) else None
-        if folded and id(node) not in docstrings:
+def _subscript_binds(node):
+    """Names bound by ``globals()[...] = ...`` (None when the key is not a constant), else the empty set."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Call) \
+            and _called(node.value) in ("globals", "vars", "locals"):
+        name = _fold(node.slice)
+        return {name} if name else None
+    return set()
+
+
+def _statement(index, node, segment, bound):
+    """The Statement of ``node``, a top-level statement of cell ``index`` whose source is ``segment``."""
+    binds, uses = _globals(symtable.symtable(segment, f"cell {index}", "exec"))
+    docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    dotted, loose, words, strings, stars, imports = set(), set(), set(), set(), set(), set()
+    anywhere, code = False, []
+    for child in ast.walk(node):
+        if isinstance(child, ast.ImportFrom) and child.module and not child.level:
+            dotted |= {f"{child.module}.{alias.name}" for alias in child.names if alias.name != "*"}
+            stars |= {child.module for alias in child.names if alias.name == "*"}
+            imports.add(child.module)
+        elif isinstance(child, ast.Import):
+            dotted |= {alias.name for alias in child.names}
+            imports |= {alias.name for alias in child.names}
+        if isinstance(child, (ast.Attribute, ast.Name, ast.Call)):
+            reference = _reference(child, bound)
+            if reference:
+                (kind, head), parts = reference
+                if kind == "module":
+                    dotted.add(".".join([head, *parts]))
+                    imports.add(head)
+                elif head in bound:
+                    dotted.add(".".join([bound[head], *parts]))
+                elif head not in BUILTINS:
+                    loose.add((head, ".".join(parts)))
+        if isinstance(child, ast.Attribute):
+            words.add(child.attr)
+        elif isinstance(child, ast.Name):
+            words.add(child.id)
+        for found in (_bound_at_run_time(child), _subscript_binds(child)):
+            if found is None:
+                anywhere = True
+            else:
+                binds |= found
+        if isinstance(child, ast.Call) and _called(child) in ("exec", "eval") and child.args \
+                and _fold(child.args[0]) is not None:
+            code.append(_fold(child.args[0]))
+        folded = _fold(child) if isinstance(child, (ast.Constant, ast.BinOp, ast.JoinedStr)) else None
+        if folded and id(child) not in docstrings:
             strings.add(folded)
-    return Statement(index, frozenset(binds), frozenset(uses), frozenset(dotted), frozenset(words),
-                     frozenset(strings), frozenset(stars), frozenset(imports))
+    statement = Statement(index, frozenset(binds), frozenset(uses), frozenset(dotted), frozenset(loose),
+                          frozenset(words), frozenset(strings), frozenset(stars), frozenset(imports), anywhere)
+    for text in code:  # exec("...") of a constant: its code belongs to this statement
+        try:
+            inner_bound = bound | aliases([ast.parse(_code(text))])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            inner_bound = bound
+        for inner in _statements(index, text, inner_bound):
+            statement = _merge(statement, inner)
+    return statement
+
+
+def _merge(outer, inner):
+    return Statement(outer.index, *(getattr(outer, f) | getattr(inner, f) for f in
+                                    ("binds", "uses", "dotted", "loose", "words", "strings", "stars", "imports")),
+                     outer.anywhere or inner.anywhere, outer.unreadable or inner.unreadable)
+
+
+def _statements(index, source, bound):
+    """The Statements of one cell's source (none when it does not parse: it cannot run either)."""
+    code = _code(source)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        try:
+            compile(code, f"cell {index}", "exec")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []  # it cannot run either
+        return [Statement(index, unreadable=True)]
+    lines = code.splitlines()
+    statements = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        segment = "\n".join(lines[first - 1:node.end_lineno])
+        try:
+            statements.append(_statement(index, node, segment, bound))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            statements.append(Statement(index, unreadable=True))
+    return statements
+
+
+def analyse(sources):
+    """[Statement] of the code cells given as {position in the notebook: source}."""
+    trees = []
+    for source in sources.values():
+        try:
+            trees.append(ast.parse(_code(source)))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    bound = aliases(trees)
+    return [statement for index, source in sources.items() for statement in _statements(index, source, bound)]
 
 
 def reach(statements, function):
     """{statement number (its position in ``statements``): the names through which ``function``
-    reaches it} for every statement that defines ``function`` (via ()) and every statement those
-    reach by the global names they use (or name in a string, as ``globals()['helper']`` does)."""
+    reaches it} for every statement that defines ``function`` (via ()), every statement those reach
+    by the global names they use (or name in a string, as ``globals()['helper']`` does), and
+    every statement that binds names the scan cannot know or cannot be read."""
     binders = {}
     for number, statement in enumerate(statements):
         for name in statement.binds:
             binders.setdefault(name, []).append(number)
     via = {number: () for number in binders.get(function, [])}
+    if not via:
+        return {}
+    via |= {number: (BOUND_AT_RUN_TIME,) for number, statement in enumerate(statements)
+            if (statement.anywhere or statement.unreadable) and number not in via}
     todo = list(via)
     while todo:
         number = todo.pop()
@@ -200,29 +349,45 @@ def _union(statements, attribute):
     return set().union(*(getattr(statement, attribute) for statement in statements))
 
 
+def star_modules(statements):
+    """The modules the notebook imports * from that count (at most MAX_STAR_MODULES)."""
+    return sorted(_union(statements, "stars"))[:MAX_STAR_MODULES]
+
+
 def names_to_resolve(statements):
-    """The dotted names of the notebook that the sandbox should resolve: every dotted name used,
-    and ``module.name`` for each global name no statement binds where one imports * from module."""
-    loose = _union(statements, "uses") - _union(statements, "binds") - set(dir(builtins))
-    return sorted(_union(statements, "dotted") | {f"{module}.{name}" for module in _union(statements, "stars")
-                                                  for name in loose})
+    """(names, complete): the dotted names of the notebook that the sandbox should resolve (those
+    that come from an import, and ``module.name...`` for the references a star import may
+    provide), at most MAX_NAMES; complete is False when there were more."""
+    names = _union(statements, "dotted")
+    for module in star_modules(statements):
+        names |= {".".join(filter(None, (module, head, rest))) for head, rest in _union(statements, "loose")}
+    return sorted(names)[:MAX_NAMES], len(names) <= MAX_NAMES
 
 
 def find_shortcut(statements, forbidden, function, resolved=None):
     """The first forbidden name (in the order of ``forbidden``) that ``function`` reaches, as a
     Shortcut, or None. ``resolved`` maps dotted names of the notebook to the forbidden name whose
-    object they denote, as the sandbox found (see names_to_resolve)."""
+    object they denote, as the sandbox found (see names_to_resolve). A reached statement the scan
+    cannot read gives a Shortcut with no name."""
     resolved = resolved or {}
     reached = reach(statements, function)
-    stars = _union(statements, "stars")
+    for number in sorted(reached):
+        if statements[number].unreadable:
+            return Shortcut("", "", statements[number].index, reached[number])
+    stars = star_modules(statements)
     for name in forbidden:
         last = name.rsplit(".", 1)[-1]
+        provided = [name[len(m) + 1:] for m in stars if name.startswith(m + ".")]
         for number in sorted(reached):
             statement = statements[number]
-            spelled = statement.dotted | {f"{module}.{used}" for module in stars for used in statement.uses}
-            for used in sorted(spelled):
+            for used in sorted(statement.dotted):
                 if resolved.get(used) == name or used == name or used.startswith(name + ".") or used.endswith("." + name):
                     return Shortcut(name, used, statement.index, reached[number])
+            for head, rest in statement.loose:
+                spelled = ".".join(filter(None, (head, rest)))
+                if any(spelled == p or spelled.startswith(p + ".") for p in provided) or any(
+                        resolved.get(".".join(filter(None, (m, head, rest)))) == name for m in stars):
+                    return Shortcut(name, spelled, statement.index, reached[number])
             if last[0].isupper() and last != function and (
                     last in statement.words or any(re.search(rf"\b{re.escape(last)}\b", text) for text in statement.strings)):
                 return Shortcut(name, last, statement.index, reached[number])
@@ -238,3 +403,4 @@ def unavailable_imports(statements, function, importable):
         for module in sorted({name.split(".")[0] for name in statement.imports} - importable):
             found.append((module, statement.index, via))
     return found
+

@@ -69,12 +69,12 @@ def test_the_sandbox_resolution_catches_private_paths_and_aliases():
     assert found(("tensorflow.cast",), "to_bf16", source) is None  # no spelling gives it away
     resolved = {"tensorflow.dtypes.cast": "tensorflow.cast"}
     assert found(("tensorflow.cast",), "to_bf16", source, resolved=resolved) == "tensorflow.cast"
-    assert "tensorflow.dtypes.cast" in names_to_resolve(cells(source))
+    assert "tensorflow.dtypes.cast" in names_to_resolve(cells(source))[0]
 
 
 def test_star_imports_offer_their_candidates_for_resolution():
     sources = ["from keras.layers import *", "def forward(X):\n    return Dense(3)(X)"]
-    assert "keras.layers.Dense" in names_to_resolve(cells(*sources))
+    assert "keras.layers.Dense" in names_to_resolve(cells(*sources))[0]
 
 
 def test_a_name_pulls_in_its_own_statement_not_the_whole_cell():
@@ -118,3 +118,48 @@ def test_imports_of_libraries_the_sandbox_lacks_are_named():
     sources = ["import scipy.special as sp\ndef _helper(Z):\n    return sp.softmax(Z)", "def softmax(Z):\n    return _helper(Z)"]
     assert unavailable_imports(cells(*sources), "softmax", {"numpy"}) == [("scipy", 0, ("_helper", "sp"))]
     assert unavailable_imports(cells(*sources), "softmax", {"numpy", "scipy"}) == []
+
+
+@pytest.mark.parametrize("rebinding", [
+    "import scipy.special\nglobals()['softmax'] = scipy.special.softmax",
+    "import scipy.special\nglobals().update(softmax=scipy.special.softmax)",
+    "import scipy.special, sys\nsetattr(sys.modules['__main__'], 'softmax', scipy.special.softmax)",
+    "exec('import scipy.special\\nsoftmax = scipy.special.softmax')",
+])
+def test_a_name_rebound_at_run_time_is_followed(rebinding):
+    honest = "def softmax(Z):\n    raise NotImplementedError"
+    assert found(SOFTMAX, "softmax", honest, rebinding) == "scipy.special.softmax"
+
+
+def test_a_statement_that_binds_unknown_names_is_reached_by_every_function():
+    honest = "def softmax(Z):\n    raise NotImplementedError"
+    dynamic = "import scipy.special\nname = 'soft' + input()\nglobals()[name] = scipy.special.softmax"
+    shortcut = find_shortcut(cells(honest, dynamic), SOFTMAX, "softmax")
+    assert shortcut.name == "scipy.special.softmax" and "bound at run time" in shortcut.message("softmax")
+
+
+@pytest.mark.parametrize("source", [
+    "import scipy.special as sp\ndef softmax(Z):\n    return getattr(sp, 'softmax')(Z)",
+    "import importlib\ndef softmax(Z):\n    return importlib.import_module('scipy.special').softmax(Z)",
+    "import importlib\nsp = importlib.import_module('scipy.' + 'special')\ndef softmax(Z):\n    return sp.softmax(Z)",
+    "def softmax(Z):\n    return __import__('scipy.special', fromlist=['x']).softmax(Z)",
+])
+def test_constant_lookups_and_imports_at_run_time_count(source):
+    assert found(SOFTMAX, "softmax", source) == "scipy.special.softmax"
+
+
+def test_code_that_nests_deeply_is_read_or_refused_never_a_fault():
+    deep = "total = " + " + ".join(["1"] * 1000)
+    assert found(SOFTMAX, "softmax", deep, "def softmax(Z):\n    return Z + total") is None
+    assert [s.unreadable for s in cells(deep, "def softmax(Z):\n    return Z + total")] == [False, False]
+    too_deep = "total = " + " + ".join(["1"] * 5000)  # Python itself cannot compile it: it never runs
+    assert [s.index for s in cells(too_deep, "def softmax(Z):\n    return Z")] == [1]
+
+
+def test_many_star_imports_and_names_stay_linear():
+    stars = "\n".join(f"try:\n    from m{i} import *\nexcept ImportError:\n    pass" for i in range(1600))
+    uses = "def softmax(Z):\n    return " + " + ".join(f"n{i}" for i in range(1600))
+    statements = cells(stars, uses)
+    names, complete = names_to_resolve(statements)
+    assert len(names) == 10_000 and not complete  # the scan then fails closed (check.verdict)
+    assert found(SOFTMAX, "softmax", stars, uses) is None

@@ -45,6 +45,13 @@ FORGERY = [
          lambda: with_cell("import os\nwith open(os.path.join(os.environ['COURSE_PROBE_DIR'], 'test_grid_search.record.json'),"
                            " 'w') as f:\n    f.write('[' * 100_000 + ']' * 100_000)", after=solved().cells[-1].id),
          GRID, message={"test_grid_search": "could not be read"}),
+    # A later cell makes the recorder write test_grid_search's record again, with a correct grid_search.
+    Case("record again after the test cell",
+         lambda: with_cell("from course_utils.grading import record_for_grader\nimport itertools\n"
+                           "def _right(grid):\n    names = list(grid)\n"
+                           "    return [dict(zip(names, v)) for v in itertools.product(*(grid[n] for n in names))]\n"
+                           "record_for_grader('test_grid_search', {**globals(), 'grid_search': _right})",
+                           after=solved().cells[-1].id, nb=with_function(WRONG_GRID)), GRID),
     Case("swallow errors with IPython's custom exception handler",
          lambda: wrong_grid_with("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"), GRID),
     Case("silence tracebacks", lambda: wrong_grid_with("get_ipython().showtraceback = lambda *a, **k: None"), GRID),
@@ -72,6 +79,8 @@ STRUCTURE = [
     Case("solution cell retyped to markdown", lambda: retype_to_markdown("grid_search")),
     Case("test cell retyped to markdown", lambda: retype_to_markdown("test_grid_search")),
     Case("test cell emptied", lambda: set_source("test_grid_search", "")),
+    # Deep expressions that Python runs but that a recursive reader of the code would choke on.
+    Case("an expression a thousand terms long", lambda: with_cell("total = " + " + ".join(["1"] * 1000))),
     Case("test cell rewritten", lambda: set_source("test_grid_search", "print('all good')")),
     Case("function renamed",
          lambda: with_function(WRONG_GRID.replace("def grid_search", "def grid_search_v2")

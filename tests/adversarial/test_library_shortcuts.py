@@ -125,6 +125,11 @@ BF16_ALIAS = "def round_to_bfloat16(x):\n    return tf.dtypes.cast(tf.dtypes.cas
 BF16_STAR = ("from tensorflow import *\n"
              "def round_to_bfloat16(x):\n    return cast(cast(x, bfloat16), float32).numpy()")
 
+# Dead code that made the resolver run out of time, which then resolved nothing.
+PADDING = "def _never_called():\n" + "".join(f"    zz{n}." + ".".join(f"p{i}" for i in range(60)) + "\n" for n in range(1200))
+BF16_PRIVATE = ("from tensorflow.python.framework.dtypes import bfloat16 as _b\n"
+                "def round_to_bfloat16(x):\n    return tf.cast(tf.cast(x, _b), tf.float32).numpy()")
+
 ATTACKS = [
     Attack("softmax: one helper cell wraps every forbidden call", "softmax", GRADED, HELPERS,
            fails=SOFTMAX_TESTS - {"test_predict"},
@@ -140,6 +145,17 @@ ATTACKS = [
            fails={"test_round_to_bfloat16"}, message={"test_round_to_bfloat16": "(as tensorflow.dtypes."}),
     Attack("input_pipeline: tf.cast through a star import", "input_pipeline", {"round_to_bfloat16": BF16_STAR},
            fails={"test_round_to_bfloat16"}, message={"test_round_to_bfloat16": "earns no points"}),
+    Attack("input_pipeline: a private path behind dead code that outlasted the resolver", "input_pipeline",
+           {"round_to_bfloat16": BF16_PRIVATE}, PADDING, fails={"test_round_to_bfloat16"},
+           message={"test_round_to_bfloat16": "earns no points"}),
+    Attack("softmax: the graded name rebound after its definition", "softmax",
+           {"sigmoid": "def sigmoid(t):\n    raise NotImplementedError\nimport scipy.special\n"
+                       "globals()['sigmoid'] = scipy.special.expit"},
+           fails={"test_sigmoid"}, message={"test_sigmoid": "scipy.special.expit"}),
+    Attack("softmax: a lookup by a constant name", "softmax",
+           {"softmax": "import scipy.special as _sp\ndef softmax(Z):\n    return getattr(_sp, 'softmax')(Z, axis=0)"},
+           fails={"test_softmax", "test_softmax_jacobian", "test_softmax_cross_entropy_backward",
+                  "test_train_softmax_regression"}, message={"test_softmax": "scipy.special.softmax"}),
 ]
 
 
@@ -169,3 +185,28 @@ def test_a_kernel_can_import_only_its_assignments_libraries(assignment, tensorfl
     printed = "".join(o.get("text", "") for o in result.notebook.cells[0].outputs)
     expected = (["tensorflow", "keras"] if tensorflow else []) + ["numpy", "matplotlib", "h5py"]
     assert printed.strip() == str(expected)
+
+
+FORBIDDEN_ANYWHERE = ("scipy", "sklearn", "scikit_learn", "tensorflow", "keras")
+
+
+def test_no_forbidden_library_lies_anywhere_a_numpy_kernel_can_read():
+    """Not in the venv, nor in the interpreter's own site-packages, the system's dist-packages or a
+    folder of wheels: a kernel that puts a folder on sys.path or unpacks a wheel finds no package,
+    module or archive of scipy, scikit-learn, TensorFlow or Keras."""
+    limits = Limits(cell_timeout=120, notebook_timeout=200, memory_bytes=2 << 30, address_space_bytes=6 << 30,
+                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
+                    file_size_bytes=8 << 20)
+    walk = ("import os\nfound = []\n"
+            "for folder, subfolders, files in os.walk('/'):\n"
+            "    if folder.startswith(('/proc', '/sys', '/dev')):\n        subfolders[:] = []\n        continue\n"
+            "    for name in subfolders + files:\n"
+            "        path, stem = os.path.join(folder, name), name.split('-')[0].split('.')[0].lower()\n"
+            f"        if stem not in {FORBIDDEN_ANYWHERE!r}:\n            continue\n"
+            "        package = os.path.isdir(path) and any(f == '__init__.py' or f.startswith('__init__.') and f.endswith('.so') for f in os.listdir(path))\n"
+            "        if package or name.endswith(('.py', '.so', '.whl', '.egg', '.zip', '.tar.gz')):\n"
+            "            found.append(path)\nprint('FOUND', sorted(found)[:20])")
+    nb = nbformat.v4.new_notebook(cells=[new_code_cell(walk)])
+    result = run_notebook(nb, {}, limits, visible_entries("softmax"))
+    printed = "".join(o.get("text", "") for o in result.notebook.cells[0].outputs)
+    assert "FOUND []" in printed, printed

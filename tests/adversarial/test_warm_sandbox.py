@@ -103,3 +103,77 @@ def test_a_lingering_process_harms_no_later_submission(built):
     assert "nothing on the port" in seen, seen
     assert "SECRET-OF-VICTIM" not in seen
     assert "READABLE []" in seen, seen
+
+
+SYSV = '''
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+shmid = libc.shmget(0x51ED, 1 << 20, 0o1000 | 0o666)   # IPC_CREAT, readable by anyone
+address = libc.shmat(shmid, None, 0)
+ctypes.memmove(address, b"left by the last notebook", 25)
+queue = libc.msgget(0x51EE, 0o1000 | 0o666)
+print("made", shmid, queue)
+'''
+SYSV_READER = '''
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print("FOUND", libc.shmget(0x51ED, 0, 0), libc.msgget(0x51EE, 0))
+'''
+
+
+def run_cells(*sources):
+    from autograder.sandbox import Limits, run_notebook
+    limits = Limits(cell_timeout=20, notebook_timeout=120, memory_bytes=1 << 30, address_space_bytes=4 << 30,
+                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
+                    file_size_bytes=8 << 20)
+    nb = nbformat.v4.new_notebook(cells=[new_code_cell(source) for source in sources])
+    result = run_notebook(nb, {}, limits)
+    return "".join(out.get("text", "") for cell in result.notebook.cells for out in cell.get("outputs", []))
+
+
+def test_system_v_memory_and_queues_die_with_their_notebook():
+    assert "made" in run_cells(SYSV)
+    assert "FOUND -1 -1" in run_cells(SYSV_READER)  # shmget and msgget find nothing: ENOENT
+
+
+def test_the_runner_keeps_only_the_capabilities_it_needs_and_no_view_of_other_sandboxes():
+    seen = run_cells("import os\nfor pid in os.listdir('/proc'):\n    if pid.isdigit():\n        try:\n"
+                     "            if open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\\0')[1].endswith(b'runner.py'):\n"
+                     "                print('CAPS', [l.split()[1] for l in open(f'/proc/{pid}/status') if l.startswith('CapEff')][0])\n"
+                     "        except OSError:\n            pass\nprint('CGROUPS', os.listdir('/sys/fs/cgroup'))")
+    caps = int(seen.split("CAPS ")[1].split()[0], 16)
+    allowed = sum(1 << bit for bit in (0, 1, 3, 5, 6, 7, 19, 21))  # chown, dac_override, fowner, kill, setgid, setuid, sys_ptrace, sys_admin
+    assert caps & ~allowed == 0 and caps == allowed
+    assert "CGROUPS []" in seen
+
+
+OBSERVING_DRIVER = '''def drive(f):
+    import os, socket
+    with socket.socket(socket.AF_UNIX) as junk:  # nested too deeply to parse: must not stop the observer
+        junk.connect(os.environ["COURSE_OBSERVER_SOCKET"])
+        junk.sendall(b"[" * 4000 + b"\\\\n")
+    child = os.fork()
+    if child == 0:  # another process of the kernel's user: its requests do not count
+        try:
+            observe("from a child process")
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    observe("from the kernel")
+    return 1
+'''
+
+
+def test_the_observer_answers_only_the_kernel_and_survives_junk():
+    from autograder.sandbox import Limits, run_notebook
+    limits = Limits(cell_timeout=30, notebook_timeout=120, memory_bytes=1 << 30, address_space_bytes=4 << 30,
+                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
+                    file_size_bytes=8 << 20)
+    plan = {"timeout": 20, "calls": [{"label": "L", "callable": OBSERVING_DRIVER, "needs": ["f"],
+                                      "args": [{"$function": "f"}]}]}
+    nb = nbformat.v4.new_notebook(cells=[new_code_cell("def f():\n    pass"), new_code_cell(
+        "from course_utils.grading import record_for_grader\nrecord_for_grader('test_f', globals())")])
+    result = run_notebook(nb, {"test_f": plan}, limits)
+    assert [note["event"] for note in result.observations["test_f"]["L"]] == ["from the kernel"]

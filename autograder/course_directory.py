@@ -1,0 +1,111 @@
+"""The class's course directory: grade-batch's output folder, laid out so that nbgrader's own
+commands and formgrader's buttons work in it and grade the way grade-batch does.
+
+``write_course_directory`` writes, at every batch and only what changed:
+
+    nbgrader_config.py     loads the course's configuration, so every nbgrader door run here runs the
+                           course's chain (autograder/chain.py); its root is its own folder, so the
+                           directory can be moved or copied
+    source/<a>/            a copy of each graded assignment's source: formgrader lists assignments
+                           from it, and nbgrader autograde copies its other files
+    exchange/              where nbgrader release_feedback puts the pages
+
+and ``keep_submission``, with each graded submission, what nbgrader autograde would have left:
+
+    submitted/<student>/<a>/    the notebook grade-batch graded, byte for byte, so that formgrader's
+                                Autograde button and ``nbgrader autograde`` regrade exactly that
+    autograded/<student>/<a>/   the judged notebook
+    each with the submission's timestamp.txt and submission_secret.txt when it had them (nbgrader's
+    submit writes both; generate_feedback copies them to feedback/, where release_feedback reads them).
+"""
+import os
+from pathlib import Path
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import find_all_files
+
+from .collect import SECRET_FILE, TIMESTAMP_FILE
+from .course import ROOT
+
+CONFIG_FILE = "nbgrader_config.py"
+MARK = "written by `python -m autograder grade-batch`"
+CONFIG = '''"""nbgrader configuration of a class's course directory, {mark}.
+
+Every nbgrader command run in this folder (autograde, generate_feedback, release_feedback, export)
+and formgrader's buttons use the course's own configuration, so they run the course's grading chain
+(autograder/chain.py): the sandbox, the hidden checks, and feedback without hidden tests.
+"""
+import os
+
+from autograder.course import course_config
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+c.merge(course_config())
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
+'''
+
+
+def write_course_directory(out, assignments, db_url=None):
+    """Make ``out`` an nbgrader course directory for ``assignments`` (see the module doc).
+
+    ``db_url``: the class gradebook when it is not ``out/gradebook.db`` (grade-batch's --db-url).
+    """
+    out = Path(out)
+    config = CONFIG.format(mark=MARK)
+    if db_url:
+        config += f"c.CourseDirectory.db_url = {db_url!r}\n"
+    write_if_changed(out / CONFIG_FILE, config.encode())
+    (out / "exchange").mkdir(exist_ok=True)
+    if (out / "source").is_symlink():  # left by an older `python -m autograder formgrader`
+        (out / "source").unlink()
+    for assignment in assignments:
+        mirror(ROOT / "source" / assignment, out / "source" / assignment)
+
+
+def is_course_directory(out):
+    """True when ``out`` holds the configuration ``write_course_directory`` writes."""
+    config = Path(out) / CONFIG_FILE
+    return config.is_file() and MARK in config.read_text()
+
+
+def keep_submission(out, job, autograded=None):
+    """Put a graded submission (a ``collect.Job``) where nbgrader expects it: its notebook in
+    submitted/, ``autograded`` (the judged notebook's text; None when it is already there, as for
+    a submission unchanged since it was graded) in autograded/, and its timestamp and secret in both."""
+    notebooks = {"submitted": job.notebook, "autograded": autograded.encode() if autograded is not None else None}
+    for step, notebook in notebooks.items():
+        folder = Path(out) / step / job.student / job.assignment
+        if notebook is not None:
+            write_if_changed(folder / f"{job.assignment}.ipynb", notebook)
+        if not (folder / f"{job.assignment}.ipynb").exists():
+            continue
+        stamp = job.timestamp.encode() if job.timestamp is not None else None
+        for name, data in ((TIMESTAMP_FILE, stamp), (SECRET_FILE, job.submission_secret)):
+            if data is None:
+                (folder / name).unlink(missing_ok=True)
+            else:
+                write_if_changed(folder / name, data)
+
+
+def mirror(source, copy):
+    """Make folder ``copy`` hold exactly the files of ``source`` that nbgrader does not ignore."""
+    ignore = CourseDirectory().ignore
+    wanted = {os.path.relpath(path, source) for path in find_all_files(str(source), ignore)}
+    for name in wanted:
+        write_if_changed(copy / name, (source / name).read_bytes())
+    for path in find_all_files(str(copy)) if copy.exists() else []:
+        if os.path.relpath(path, copy) not in wanted:
+            os.remove(path)
+
+
+def write_if_changed(path, data):
+    """Write bytes atomically (a reader never sees half a file, a kill never leaves one), and only
+    when the file does not already hold them."""
+    path = Path(path)
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
