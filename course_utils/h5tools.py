@@ -1,5 +1,8 @@
 """Helpers for looking inside HDF5 files with h5py: print a file's tree, count the data a piece
-of code reads, and tell whether a file is still open in this process."""
+of code reads, and tell whether a file is still open in this process.
+
+They are for the learner's own checks. The grader does not rely on them: whatever runs in the
+kernel can replace them, so the hidden checks have the runner look from outside the kernel."""
 import contextlib
 import os
 

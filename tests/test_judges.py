@@ -10,6 +10,7 @@ TensorFlow functions, so for them "the solution passes" is shown by grading the 
 """
 import importlib
 import json
+import math
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from autograder.check import verdict
 from autograder.checks import checks_for
 from autograder.course import available_assignments
+from autograder.examples import catalog
 from course_utils.grading import record_for_grader
 
 CASES = [(a, t) for a in available_assignments() for t in checks_for(a)]
@@ -42,10 +44,69 @@ def run_probe(monkeypatch, tmp_path, check, namespace):
     return verdict(check, json.loads((tmp_path / f"{check.test_id}.record.json").read_text()))
 
 
+# Salts of hidden inputs: every judge must accept a correct solution whatever the draw.
+SALTS = (0, 1, 2, 977, 2**62 + 12345)
+# Checks whose plan is the same for every submission, and why.
+FIXED_PLANS = {"test_priority_tier": "a question about the course's fixed list of hyperparameter names",
+               "test_measure_prefetch": "timings that the grader measures, which nothing could look up"}
+
+
+@pytest.mark.parametrize("salt", SALTS)
 @pytest.mark.parametrize("assignment,test_id", REFERENCE_CASES)
-def test_reference_passes(assignment, test_id, tmp_path, monkeypatch):
-    check = checks_for(assignment)[test_id]
+def test_reference_passes(assignment, test_id, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[test_id]
     assert run_probe(monkeypatch, tmp_path, check, reference_namespace(assignment)) is None
+
+
+def with_replacements(assignment, replacements):
+    """The reference namespace with functions replaced by catalog entries' code."""
+    namespace = dict(reference_namespace(assignment), np=np, math=math)
+    for replacement in replacements:
+        exec(replacement.source, namespace)
+    return namespace
+
+
+def alternative_rounds(assignment):
+    """As autograder.examples.alternative_submissions: round k uses every function's k-th alternative
+    (an alternative backward pass may need the alternative forward pass's cache)."""
+    by_function = {}
+    for alternative in catalog("alternatives", assignment):
+        by_function.setdefault(alternative.function, []).append(alternative)
+    rounds = max((len(v) for v in by_function.values()), default=0)
+    return [[alts[k] for alts in by_function.values() if k < len(alts)] for k in range(rounds)]
+
+
+IN_PROCESS = [a for a in available_assignments() if implements_the_exercises(a)]
+MUTANTS = [(a, m) for a in IN_PROCESS for m in catalog("mistakes", a)]
+ALTERNATIVES = [(a, k, r.function, r.name) for a in IN_PROCESS for k, replacements in enumerate(alternative_rounds(a))
+                for r in replacements]
+
+
+@pytest.mark.parametrize("salt", SALTS[1:4])
+@pytest.mark.parametrize("assignment,mutant", MUTANTS, ids=[f"{a}/{m.name}" for a, m in MUTANTS])
+def test_mistake_fails_with_its_message_for_every_salt(assignment, mutant, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[mutant.test_id]
+    message = run_probe(monkeypatch, tmp_path, check, with_replacements(assignment, [mutant]))
+    assert message and mutant.message in message, message
+
+
+@pytest.mark.parametrize("salt", SALTS[1:4])
+@pytest.mark.parametrize("assignment,k,function,name", ALTERNATIVES, ids=[f"{a}/{n}" for a, _, _, n in ALTERNATIVES])
+def test_alternative_passes_for_every_salt(assignment, k, function, name, salt, tmp_path, monkeypatch):
+    check = checks_for(assignment, salt)[f"test_{function}"]
+    namespace = with_replacements(assignment, alternative_rounds(assignment)[k])
+    assert run_probe(monkeypatch, tmp_path, check, namespace) is None
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_hidden_inputs_differ_between_submissions(assignment, test_id):
+    plans = [json.dumps(checks_for(assignment, salt)[test_id].plan(), sort_keys=True) for salt in SALTS]
+    again = checks_for.__wrapped__(assignment, SALTS[0])[test_id].plan()  # executed afresh, not cached
+    assert plans[0] == json.dumps(again, sort_keys=True), "the same salt drew other inputs"
+    if test_id in FIXED_PLANS:
+        assert len(set(plans)) == 1
+    else:
+        assert len(set(plans)) == len(SALTS), f"{test_id}: the same plan for two salts"
 
 
 @pytest.mark.parametrize("assignment,test_id", CASES)

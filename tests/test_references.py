@@ -68,3 +68,15 @@ def test_gradient_tape_reference_agrees_with_tensorflow():
     weights = tf.keras.initializers.GlorotNormal(seed=0)(shape=(300, 400)).numpy()
     assert abs(weights.std() / gt.glorot_std(400, 300) - 1) < 0.01
     assert 1.9 < np.abs(weights).max() / gt.glorot_std(400, 300) < 2.4
+
+
+def test_softmax_regression_gradients_match_finite_differences():
+    rng = make_rng(3)
+    X, Y = rng.normal(size=(2, 15)), sm.one_hot(rng.integers(0, 3, 15), 3)
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 1))
+    cost = lambda W_, b_: sm.cross_entropy_cost(sm.softmax(W_ @ X + b_), Y)  # noqa: E731
+    dW, db = sm.gradients(X, Y, W, b)
+    assert rel_error(dW, numerical_gradient(lambda v: cost(v, b), W.copy())) < 1e-7
+    assert rel_error(db, numerical_gradient(lambda v: cost(W, v), b.copy())) < 1e-7
+    W_end, b_end, costs = sm.gradient_descent(X, Y, W, b, 0.5, 3)
+    assert len(costs) == 3 and costs[0] == cost(W, b) and cost(W_end, b_end) < costs[-1] < costs[0]

@@ -1,19 +1,39 @@
 """Hidden checks for ``hyperparameter_search``: samplers are judged by their distribution, bounds
-and reproducibility (never by exact draws), searches by their content (never by their order)."""
+and reproducibility (never by exact draws), searches by their content (never by their order).
+
+The ranges, grids, spaces, the objective's optimum and the Generators' seeds are drawn for each
+submission (``autograder.hidden_inputs``), within limits that keep every judge's reasoning valid:
+log ranges span at least 2.5 decades, beta ranges keep low >= 0.5 (so that [low, high] and
+[1 - high, 1 - low] never overlap), integer ranges have 4 to 13 values.
+"""
 import math
 
 import numpy as np
 
+from autograder.hidden_inputs import submission_rng, submission_seed
 from autograder.reference import hyperparameter_search as ref
 from . import Check
 from .judging import (Failure, describe, expect_array, expect_reproducible, expect_value_error,
                       looks_uniform)
 
 N = 20_000  # draws per distribution check
+draw = submission_rng()    # Generators for this submission's hidden inputs
+seed = submission_seed()   # seeds of the Generators the kernel builds for the learner's functions
 
 
-def rng(seed):
-    return {"$rng": seed}
+def rng(n):
+    """A Generator, built in the kernel, for the learner's function: numpy.random.default_rng(seed(n))."""
+    return {"$rng": seed(n)}
+
+
+def rounded(value):
+    """A drawn number with 4 significant digits, as it reads in messages."""
+    return float(f"{value:.4g}")
+
+
+def beta_end(exponent):
+    """The beta whose 1 - beta is 10**exponent (4 significant digits), never rounded up to 1."""
+    return float(f"{1 - rounded(10 ** exponent):.12g}")
 
 
 def call(label, function, *args):
@@ -26,9 +46,9 @@ def sampler_plan(function, low, high, bad_ranges):
     return {"calls": [
         call("sample", function, low, high, N, rng(101)),
         call("same seed", function, low, high, N, rng(101)),
-        call("other seed", function, low, high, N, rng(202)),
-        call("size 3", function, low, high, 3, rng(7)),
-        *(call(label, function, lo, hi, 5, rng(1)) for label, (lo, hi) in bad_ranges.items()),
+        call("other seed", function, low, high, N, rng(102)),
+        call("size 3", function, low, high, 3, rng(103)),
+        *(call(label, function, lo, hi, 5, rng(104)) for label, (lo, hi) in bad_ranges.items()),
     ]}
 
 
@@ -72,8 +92,9 @@ def beta_unit(low, high):
 
 
 # --- sample_log_uniform --------------------------------------------------------------------
-LOG_RANGE = (1e-5, 10.0)
-LOG_BAD = {"low zero": (0.0, 1.0), "low negative": (-1e-3, 1.0), "low >= high": (1.0, 0.01)}
+LOG_RANGE = (rounded(10 ** draw(1).uniform(-6, -3.5)), rounded(10 ** draw(2).uniform(-1, 1.5)))
+LOG_BAD = {"low zero": (0.0, LOG_RANGE[1]), "low negative": (-rounded(10 ** draw(3).uniform(-4, 0)), LOG_RANGE[1]),
+           "low >= high": (LOG_RANGE[1], LOG_RANGE[0])}
 
 
 def judge_sample_log_uniform(records):
@@ -92,8 +113,9 @@ def judge_sample_log_uniform(records):
 
 
 # --- sample_beta ----------------------------------------------------------------------------
-BETA_RANGE = (0.9, 0.9999)
-BETA_BAD = {"high is 1": (0.9, 1.0), "low negative": (-0.5, 0.9), "low >= high": (0.99, 0.9)}
+BETA_RANGE = (beta_end(draw(4).uniform(-1.3, -0.31)), beta_end(draw(5).uniform(-5, -3)))
+BETA_BAD = {"high is 1": (BETA_RANGE[0], 1.0), "low negative": (-rounded(draw(6).uniform(0.01, 1)), BETA_RANGE[0]),
+            "low >= high": (BETA_RANGE[1], BETA_RANGE[0])}
 
 
 def judge_sample_beta(records):
@@ -112,7 +134,8 @@ def judge_sample_beta(records):
 
 
 # --- sample_int -----------------------------------------------------------------------------
-INT_RANGE = (3, 9)
+_INT_LOW = int(draw(7).integers(-5, 10))
+INT_RANGE = (_INT_LOW, _INT_LOW + int(draw(8).integers(3, 13)))
 
 
 def judge_sample_int(records):
@@ -138,10 +161,19 @@ def judge_sample_int(records):
 
 
 # --- grid_search ----------------------------------------------------------------------------
-GRIDS = {
-    "three names": {"learning_rate": [0.1, 0.01], "hidden_units": [32, 64, 128], "activation": ["relu", "tanh"]},
-    "one name": {"mini_batch_size": [64, 128, 256, 512]},
-}
+def drawn_grids(generator):
+    """Two grids: three names with 2 to 4 values each (floats, ints, strings), and one name alone."""
+    sizes = generator.integers(2, 5, 4)
+    rates = sorted({rounded(10 ** r) for r in generator.uniform(-4, 0, 8)}, reverse=True)
+    units = sorted({int(u) for u in generator.integers(8, 513, 8)})
+    activations = [str(a) for a in generator.permutation(["relu", "tanh", "sigmoid", "leaky_relu", "elu"])]
+    batches = [int(2 ** k) for k in sorted(generator.choice(np.arange(4, 11), sizes[3], replace=False))]
+    return {"three names": {"learning_rate": rates[:sizes[0]], "hidden_units": units[:sizes[1]],
+                            "activation": activations[:sizes[2]]},
+            "one name": {"mini_batch_size": batches}}
+
+
+GRIDS = drawn_grids(draw(9))
 
 
 def plain(value):
@@ -173,8 +205,18 @@ def judge_grid_search(records):
 
 
 # --- random_search --------------------------------------------------------------------------
-SPACE = {"alpha": ("log", 1e-4, 1.0), "beta": ("beta", 0.9, 0.999),
-         "hidden_units": ("int", 16, 64), "keep_prob": ("linear", 0.5, 1.0)}
+def drawn_space(generator):
+    """A space of the four scales: log over at least 2.5 decades, beta with 1 - beta over at least
+    1 decade, 20 to 50 integers (so that 4000 trials hit both ends), and a linear range."""
+    units_low = int(generator.integers(4, 32))
+    keep_low = rounded(generator.uniform(0.2, 0.7))
+    return {"alpha": ("log", rounded(10 ** generator.uniform(-5, -3.5)), rounded(10 ** generator.uniform(-1, 0.5))),
+            "beta": ("beta", beta_end(generator.uniform(-1.3, -0.7)), beta_end(generator.uniform(-4, -2.5))),
+            "hidden_units": ("int", units_low, units_low + int(generator.integers(20, 50))),
+            "keep_prob": ("linear", keep_low, rounded(generator.uniform(keep_low + 0.1, 1.0)))}
+
+
+SPACE = drawn_space(draw(10))
 TRIALS = 4000
 UNITS = {"log": log_unit, "beta": beta_unit, "linear": linear_unit}
 
@@ -186,10 +228,10 @@ def encode_space(space):
 def random_search_calls():
     space = encode_space(SPACE)
     return {"calls": [
-        call("search", "random_search", space, TRIALS, rng(11)),
-        call("same seed", "random_search", space, TRIALS, rng(11)),
-        call("other seed", "random_search", space, TRIALS, rng(12)),
-        call("unknown scale", "random_search", encode_space({"alpha": ("cubic", 1.0, 2.0)}), 3, rng(1)),
+        call("search", "random_search", space, TRIALS, rng(111)),
+        call("same seed", "random_search", space, TRIALS, rng(111)),
+        call("other seed", "random_search", space, TRIALS, rng(112)),
+        call("unknown scale", "random_search", encode_space({"alpha": ("cubic", 1.0, 2.0)}), 3, rng(113)),
     ]}
 
 
@@ -230,18 +272,26 @@ def judge_random_search(records):
 
 
 # --- coarse_to_fine -------------------------------------------------------------------------
-# Best near alpha = 10**-2.5, beta = 0.99 (1 - beta = 10**-2), hidden_units = 40: maximise it.
-OBJECTIVE = ("lambda c: -(math.log10(c['alpha']) + 2.5) ** 2 - (math.log10(1 - c['beta']) + 2) ** 2"
-             " - ((c['hidden_units'] - 40) / 24) ** 2")
 C2F_SPACE = {"alpha": ("log", 1e-5, 1.0), "beta": ("beta", 0.8, 0.9999), "hidden_units": ("int", 8, 128)}
+
+
+def drawn_objective(generator):
+    """A smooth objective to maximise, best at alpha = 10**a, 1 - beta = 10**b, hidden_units = h,
+    drawn well inside C2F_SPACE; the source of a lambda, evaluated in the kernel and here."""
+    a, b, h = generator.uniform(-4, -1), generator.uniform(-3.5, -1.5), int(generator.integers(24, 112))
+    return (f"lambda c: -(math.log10(c['alpha']) - ({a:.4f})) ** 2 - (math.log10(1 - c['beta']) - ({b:.4f})) ** 2"
+            f" - ((c['hidden_units'] - {h}) / 24) ** 2")
+
+
+OBJECTIVE = drawn_objective(draw(11))
 N_COARSE, N_FINE, TOP_K = 40, 200, 5
 
 
 def coarse_to_fine_calls():
-    def c2f(label, seed):
+    def c2f(label, n):
         return call(label, "coarse_to_fine", {"$callable": OBJECTIVE}, encode_space(C2F_SPACE),
-                    N_COARSE, N_FINE, TOP_K, rng(seed))
-    return {"calls": [c2f("search", 5), c2f("same seed", 5), c2f("other seed", 6)]}
+                    N_COARSE, N_FINE, TOP_K, rng(n))
+    return {"calls": [c2f("search", 121), c2f("same seed", 121), c2f("other seed", 122)]}
 
 
 def judge_coarse_to_fine(records):
@@ -307,7 +357,7 @@ CHECKS = [
     Check("test_sample_log_uniform", lambda: sampler_plan("sample_log_uniform", *LOG_RANGE, LOG_BAD),
           judge_sample_log_uniform, shortcuts=("scipy.stats.loguniform", "scipy.stats.reciprocal")),
     Check("test_sample_beta", lambda: sampler_plan("sample_beta", *BETA_RANGE, BETA_BAD), judge_sample_beta),
-    Check("test_sample_int", lambda: sampler_plan("sample_int", *INT_RANGE, {"low > high": (5, 4)}),
+    Check("test_sample_int", lambda: sampler_plan("sample_int", *INT_RANGE, {"low > high": (INT_RANGE[0] + 1, INT_RANGE[0])}),
           judge_sample_int),
     Check("test_grid_search", lambda: {"calls": [
         call(label, "grid_search", {"$dict": [[k, list(v)] for k, v in grid.items()]})

@@ -1,9 +1,12 @@
 """Building blocks for judges: reading records, and comparisons that explain themselves."""
+import functools
 import inspect
 import math
+from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.data import flatten_and_scale, load_digits_dataset
 from course_utils.grading import Opaque, TensorValue, decode, encode
 
 # Kolmogorov-Smirnov critical constant for a false-failure probability of about 1e-6:
@@ -124,8 +127,21 @@ def driver_call(label, driver, *args, needs=(), shown=""):
     crosses into the kernel. It receives the learner's functions named in ``needs``, then ``args``.
     ``shown`` is how the call reads in messages, e.g. "train_step(w, SGD(0.1), cost_fn)".
     """
-    return {"label": label, "callable": inspect.getsource(driver), "needs": list(needs),
+    return {"label": label, "callable": driver_source(driver), "needs": list(needs),
             "args": [{"$function": name} for name in needs] + [encode(a) for a in args], "shown": shown or label}
+
+
+_SOURCES = {}
+
+
+def driver_source(driver):
+    """The source of a driver, read once per process: check modules are executed afresh for every
+    submission, and reading a function's source takes a few milliseconds."""
+    code = driver.__code__
+    key = (code.co_filename, code.co_firstlineno, code.co_name)
+    if key not in _SOURCES:
+        _SOURCES[key] = inspect.getsource(driver)
+    return _SOURCES[key]
 
 
 def expect_tensor(value, what, shape, kinds=("Variable", "Tensor")):
@@ -231,3 +247,21 @@ def expect_value_error(records, label, mentions):
     if not any(word in message for word in mentions):
         names = " or ".join(repr(w) for w in mentions)
         raise Failure(f"{shown}: expected the ValueError's message to name {names}, found {message!r}.")
+
+
+class Digits(NamedTuple):
+    """The course's digits as the networks see them: X_* (64, m) floats in [0, 1], labels (m,)."""
+    X_train: np.ndarray
+    train_labels: np.ndarray
+    X_test: np.ndarray
+    test_labels: np.ndarray
+
+
+@functools.lru_cache(maxsize=1)
+def course_digits():
+    """The course's digits, loaded (and their checksum verified) once per process."""
+    train_x, train_y, test_x, test_y, _ = load_digits_dataset()
+    digits = Digits(flatten_and_scale(train_x), train_y, flatten_and_scale(test_x), test_y)
+    for array in digits:
+        array.flags.writeable = False  # shared by every submission's checks
+    return digits

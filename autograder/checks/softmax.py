@@ -171,30 +171,101 @@ def judge_predict(records):
 CENTRES = [(-2.0, -2.0), (2.0, -2.0), (-2.0, 2.0), (2.0, 2.0)]
 X_TRAIN, LABELS_TRAIN = ref.blobs(60, CENTRES, 0.8, rng(99))
 X_TEST, LABELS_TEST = ref.blobs(100, CENTRES, 0.8, rng(100))
-TRAINING = (X_TRAIN, ref.one_hot(LABELS_TRAIN, 4), 0.5, 300, 3)
+ITERATIONS = 300
+# The seed stays fixed: the clusters it trains on are drawn per submission, and from any small start
+# 300 steps classify fresh points far better than required, so a drawn seed would add nothing.
+TRAINING = (X_TRAIN, ref.one_hot(LABELS_TRAIN, 4), 0.5, ITERATIONS, 3)
+ONE_STEP = (*TRAINING[:3], 1, TRAINING[4])
 REQUIRED_ACCURACY = 0.9
+# "Small random values": the initial W and b, found one step back from the weights after one step,
+# must stay within 1 of 0. The final cost then follows: from any start of standard deviation up to
+# 0.1, 300 steps end within 0.1 % of the reference's final cost (measured over 40 draws).
+LARGEST_INITIAL_WEIGHT = 1.0
 
 
-def judge_train_softmax_regression(records):
-    what = "train_softmax_regression(X, Y, 0.5, 300, seed=3) on 4 classes of 2-D points"
-    found = expect_tuple(records.call("train"), what, ("W", "b", "costs"))
-    W, b, costs = found
+def cost_of(W, b):
+    """The mean cross-entropy of softmax(W X + b) on the training set."""
+    X, Y = TRAINING[:2]
+    return ref.cross_entropy_cost(ref.softmax(W @ X + b), Y)
+
+
+def trained(found, what, iterations):
+    """(W, b, costs) of a train_softmax_regression call, as float64 arrays; Failure otherwise."""
+    W, b, costs = expect_tuple(found, what, ("W", "b", "costs"))
     W = expect_float_array(W, f"W from {what}", (4, 2))
     b = expect_float_array(b, f"b from {what}", (4, 1))
     costs = np.asarray(costs, dtype=np.float64) if isinstance(costs, list) else None
-    if costs is None or costs.shape != (300,) or not np.all(np.isfinite(costs)):
-        raise Failure(f"{what}: expected costs to be a list of 300 finite numbers, one per iteration.")
+    if costs is None or costs.shape != (iterations,) or not np.all(np.isfinite(costs)):
+        raise Failure(f"{what}: expected costs to be a list of {iterations} finite numbers, one per iteration.")
+    return W, b, costs
+
+
+def judge_train_softmax_regression(records):
+    X, Y, learning_rate, iterations, seed = TRAINING
+    what = f"train_softmax_regression(X, Y, {learning_rate}, {iterations}, seed={seed}) on 4 classes of 2-D points"
+    W, b, costs = trained(records.call("train"), what, iterations)
     if costs[-1] >= costs[0]:
         raise Failure(f"{what}: the cost went from {costs[0]:.4g} to {costs[-1]:.4g}. It should fall: step "
                       "against the gradient, W = W - learning_rate * dW.")
+    again = records.call("same seed")
+    if not (isinstance(again, tuple) and len(again) == 3 and np.array_equal(np.asarray(again[0]), np.asarray(W))):
+        raise Failure(f"{what}: training twice with the same seed gave different weights. Initialise W from "
+                      "np.random.default_rng(seed).")
+    W1, b1, first_cost = trained(records.call("one step"), records.shown("one step"), 1)
+    expect_descent(W, b, costs, W1, b1, first_cost, what)
     accuracy = float(np.mean(ref.predict(W, b, X_TEST) == LABELS_TEST))
     if accuracy < REQUIRED_ACCURACY:
         raise Failure(f"{what}: the trained model classifies {accuracy:.0%} of fresh test points correctly; "
                       f"at least {REQUIRED_ACCURACY:.0%} is expected.")
-    again = records.call("same seed")
-    if not (isinstance(again, tuple) and len(again) == 3 and np.array_equal(np.asarray(again[0]), np.asarray(found[0]))):
-        raise Failure(f"{what}: training twice with the same seed gave different weights. Initialise W from "
-                      "np.random.default_rng(seed).")
+
+
+def step_back(W1, b1, learning_rate, what):
+    """The (W0, b0) from which one step of gradient descent leads to (W1, b1): the fixed point of
+    W0 = W1 + learning_rate * dW(W0), found by iteration (a contraction on these clusters, where it
+    recovers any start to 1e-12 within 100 iterations)."""
+    X, Y = TRAINING[:2]
+    W, b = W1, b1
+    for _ in range(500):
+        dW, db = ref.gradients(X, Y, W, b)
+        W_next, b_next = W1 + learning_rate * dW, b1 + learning_rate * db
+        if np.abs(W_next - W).max() < 1e-13 and np.abs(b_next - b).max() < 1e-13:
+            return W_next, b_next
+        W, b = W_next, b_next
+    raise Failure(f"{what}: the returned W, b are not one step of gradient descent with learning_rate={learning_rate} "
+                  "from any initial weights: make exactly one step W = W - learning_rate * dW per iteration.")
+
+
+def expect_descent(W, b, costs, W1, b1, first_cost, what):
+    """The returned (W, b) and costs must be where gradient descent leads from the learner's own
+    weights after one step (W1, b1), the result of train_softmax_regression with num_iterations=1."""
+    X, Y, learning_rate, iterations, _ = TRAINING
+    W0, b0 = step_back(W1, b1, learning_rate, f"{what} with num_iterations=1")
+    start = cost_of(W0, b0)
+    if not np.allclose([first_cost[0], costs[0]], start, rtol=1e-7, atol=1e-12):
+        if np.isclose(first_cost[0], cost_of(W1, b1), rtol=1e-7, atol=1e-12):
+            raise Failure(f"{what}: each cost is recorded after its step. Record cross_entropy_cost(softmax(W X + b), Y) "
+                          "before updating W and b, so that costs[0] is the cost of the initial weights.")
+        raise Failure(f"{what}: costs[0] is {costs[0]:.8g} (and {first_cost[0]:.8g} with num_iterations=1), but one "
+                      f"step of gradient descent with learning_rate={learning_rate} reaches your W, b of num_iterations=1 "
+                      f"from initial weights whose cost is {start:.8g}. Step with the learning_rate argument, "
+                      "W = W - learning_rate * dW, and record the cost of the current W, b before each step.")
+    largest = float(max(np.abs(W0).max(), np.abs(b0).max()))
+    if largest > LARGEST_INITIAL_WEIGHT:
+        raise Failure(f"{what}: the initial W, b from which your first step starts have entries up to {largest:.3g}. "
+                      "Start from small random W (for example normal with standard deviation 0.01) and b = 0.")
+    W_end, b_end, expected = ref.gradient_descent(X, Y, W1, b1, learning_rate, iterations - 1)
+    expected = np.array([costs[0], *expected])
+    if not np.allclose(costs, expected, rtol=1e-7, atol=1e-12):
+        k = int(np.argmax(~np.isclose(costs, expected, rtol=1e-7, atol=1e-12)))
+        raise Failure(f"{what}: costs[{k}] is {costs[k]:.8g}, but after {k} step{'s' * (k != 1)} of gradient descent with "
+                      f"learning_rate={learning_rate} from your own initial weights the cost is {expected[k]:.8g}. Make one "
+                      "step W = W - learning_rate * dW, b = b - learning_rate * db per iteration (dW = dZ X^T / m), and "
+                      "record cross_entropy_cost(softmax(W X + b), Y) of the current W, b before each step.")
+    for name, found, end in (("W", W, W_end), ("b", b, b_end)):
+        expect_close(found, end, f"{name} from {what}", rtol=1e-6, atol=1e-9,
+                     hint=f"That is where {iterations} steps of gradient descent with learning_rate={learning_rate} lead "
+                          "from your own initial weights: make one step W = W - learning_rate * dW, "
+                          "b = b - learning_rate * db per iteration, with dW = dZ X^T / m and db the sum of dZ over examples / m.")
 
 
 # Automatic differentiation computes the Jacobian and the backward pass the exercise derives by hand.
@@ -229,6 +300,7 @@ CHECKS = [
     Check("test_predict", lambda: {"calls": [planned_call("random", "predict", W_PRED, B_PRED, X_PRED)]}, judge_predict,
           shortcuts=LIBRARY_MODELS),
     Check("test_train_softmax_regression", lambda: {"calls": [planned_call("train", "train_softmax_regression", *TRAINING),
-                                                              planned_call("same seed", "train_softmax_regression", *TRAINING)]},
+                                                              planned_call("same seed", "train_softmax_regression", *TRAINING),
+                                                              planned_call("one step", "train_softmax_regression", *ONE_STEP)]},
           judge_train_softmax_regression, shortcuts=LIBRARY_MODELS),
 ]

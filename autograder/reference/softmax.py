@@ -45,15 +45,24 @@ def predict(W, b, X):
 def train_softmax_regression(X, Y, learning_rate, num_iterations, seed):
     rng = np.random.default_rng(seed)
     W = rng.normal(0, 0.01, (Y.shape[0], X.shape[0]))
-    b = np.zeros((Y.shape[0], 1))
-    m, costs = X.shape[1], []
-    for _ in range(num_iterations):
-        A = softmax(W @ X + b)
-        costs.append(cross_entropy_cost(A, Y))
-        dZ = (A - Y) / m
-        W = W - learning_rate * dZ @ X.T
-        b = b - learning_rate * dZ.sum(axis=1, keepdims=True)
+    return gradient_descent(X, Y, W, np.zeros((Y.shape[0], 1)), learning_rate, num_iterations)
+
+
+def gradient_descent(X, Y, W, b, learning_rate, steps):
+    """``steps`` steps of batch gradient descent on the mean cross-entropy from (W, b); returns the
+    final (W, b) and the list of the costs before each step."""
+    costs = []
+    for _ in range(steps):
+        costs.append(cross_entropy_cost(softmax(W @ X + b), Y))
+        dW, db = gradients(X, Y, W, b)
+        W, b = W - learning_rate * dW, b - learning_rate * db
     return W, b, costs
+
+
+def gradients(X, Y, W, b):
+    """(dW, db) of the mean cross-entropy of softmax(W X + b) against Y."""
+    dZ = (softmax(W @ X + b) - Y) / X.shape[1]
+    return dZ @ X.T, dZ.sum(axis=1, keepdims=True)
 
 
 def blobs(n_per_class, centres, spread, seed):

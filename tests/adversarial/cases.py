@@ -160,14 +160,16 @@ SHORTCUTS = [
     softmax_shortcut("one_hot", "def one_hot(labels, C):\n    from sklearn.preprocessing import label_binarize\n"
                                 "    return label_binarize(labels, classes=list(range(C))).T.astype(float)"),
     softmax_shortcut("cross_entropy_cost", "def cross_entropy_cost(Y_hat, Y):\n    from sklearn.metrics import log_loss\n"
-                                           "    return float(log_loss(Y.argmax(0), Y_hat.T, labels=list(range(Y.shape[0]))))"),
+                                           "    return float(log_loss(Y.argmax(0), Y_hat.T, labels=list(range(Y.shape[0]))))",
+                     also_fails={"test_train_softmax_regression"}),
     softmax_shortcut("softmax_jacobian", "def softmax_jacobian(z):\n    import tensorflow as tf\n"
                                          "    v = tf.Variable(np.ravel(z))\n    with tf.GradientTape() as tape:\n"
                                          "        s = tf.nn.softmax(v)\n    return tape.jacobian(s, v).numpy()"),
     softmax_shortcut("softmax_cross_entropy_backward",
                      "def softmax_cross_entropy_backward(Z, Y):\n    import tensorflow as tf\n    v = tf.Variable(Z)\n"
                      "    with tf.GradientTape() as tape:\n        loss = -tf.reduce_sum(Y * tf.math.log(tf.nn.softmax(v, axis=0)))\n"
-                     "    return tape.gradient(loss, v).numpy()"),
+                     "    return tape.gradient(loss, v).numpy()",
+                     also_fails={"test_train_softmax_regression"}),
     softmax_shortcut("sigmoid", "from scipy.special import expit\ndef sigmoid(t):\n    return expit(t)"),
     softmax_shortcut("predict", "def predict(W, b, X):\n    from sklearn.linear_model import LogisticRegression\n"
                                 "    return np.argmax(W @ X + b, axis=0)"),
@@ -192,13 +194,14 @@ SHORTCUTS += [
                                              "    from sklearn.preprocessing import StandardScaler\n"
                                              "    Z_norm = StandardScaler().fit_transform(Z.T).T\n"
                                              "    return gamma * Z_norm + beta, (Z_norm, gamma, np.sqrt(Z.var(1, keepdims=True) + eps))",
-                        also_fails={"test_batchnorm_backward"}),
+                        also_fails={"test_batchnorm_backward", "test_train_bn_network"}),
     batch_norm_shortcut("batchnorm_backward", "def batchnorm_backward(dZ_tilde, cache):\n    import tensorflow as tf\n"
                                               "    raise NotImplementedError('would use tf.GradientTape here')",
                         also_fails={"test_train_bn_network"}),
     batch_norm_shortcut("update_running_stats", "def update_running_stats(running_mean, running_var, mu, var, momentum=0.9):\n"
                                                 "    import tensorflow as tf\n    ema = tf.train.ExponentialMovingAverage(momentum)\n"
-                                                "    return momentum * running_mean + (1 - momentum) * mu, momentum * running_var + (1 - momentum) * var"),
+                                                "    return momentum * running_mean + (1 - momentum) * mu, momentum * running_var + (1 - momentum) * var",
+                        also_fails={"test_train_bn_network"}),
     batch_norm_shortcut("batchnorm_inference", "def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5):\n"
                                                "    import tensorflow as tf\n    return tf.nn.batch_normalization(Z, running_mean, running_var,"
                                                " beta, gamma, eps).numpy()",
@@ -208,7 +211,24 @@ SHORTCUTS += [
                                             "    raise NotImplementedError('MLPClassifier has no batch norm anyway')"),
 ]
 
+# Answers recorded from an earlier grading: the hidden grids are drawn for each submission, so a
+# grid_search that special-cases the grids it once saw (here the fixed ones they used to be) is wrong.
+HIDDEN_INPUTS = [
+    Case("hard-code the hidden grids of an earlier grading", lambda: wrong_grid_with(
+        "_zipped = grid_search\n\n\n"
+        "def grid_search(grid):\n"
+        "    import itertools\n"
+        "    seen = ({'learning_rate': [0.1, 0.01], 'hidden_units': [32, 64, 128], 'activation': ['relu', 'tanh']},\n"
+        "            {'mini_batch_size': [64, 128, 256, 512]})\n"
+        "    if grid in seen:\n"
+        "        return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]\n"
+        "    return _zipped(grid)"), GRID, message={"test_grid_search": "configurations (the product of the list lengths)"}),
+]
+
+from cases_batch_norm import CASES as BATCH_NORM  # noqa: E402
 from cases_gradient_tape import CASES as GRADIENT_TAPE  # noqa: E402
 from cases_input_pipeline import CASES as INPUT_PIPELINE  # noqa: E402
+from cases_softmax import CASES as SOFTMAX  # noqa: E402
 
-CASES = FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS + GRADIENT_TAPE + INPUT_PIPELINE
+CASES = (FORGERY + STRUCTURE + ABUSE + LEAKS + SHORTCUTS + HIDDEN_INPUTS + SOFTMAX + BATCH_NORM + GRADIENT_TAPE
+         + INPUT_PIPELINE)

@@ -1,6 +1,6 @@
 """Adversarial submissions for gradient_tape: a library shortcut in every graded function, and tricks
 specific to its checks. Each Case says which tests must fail."""
-from kit import Case, shortcut_case, with_function
+from kit import Case, index_of, shortcut_case, solved, with_function
 
 
 def gradient_tape_shortcut(function, code, also_fails=()):
@@ -62,4 +62,35 @@ TRICKS = [
         assignment="gradient_tape"),
 ]
 
-CASES = SHORTCUTS + TRICKS
+
+
+def prepared_model():
+    """model returns weights trained once on the published digits (in the notebook, as pasted weights
+    would be), with honest accuracies of them on whatever data it is given."""
+    nb = solved("gradient_tape")
+    cell = nb.cells[index_of(nb, "model")]
+    cell.source += ("\n\n_prepared = model(X_train, Y_train, X_test, Y_test, 0.01, 3, 64, 1)\n\n\n"
+                    "def model(X_train, Y_train, X_test, Y_test, learning_rate=0.01, num_epochs=30, minibatch_size=64, seed=1):\n"
+                    "    parameters, costs, _, _ = _prepared\n"
+                    "    return (parameters, costs, [accuracy(X_train, Y_train, parameters)] * num_epochs,\n"
+                    "            [accuracy(X_test, Y_test, parameters)] * num_epochs)\n")
+    return nb
+
+
+# Answers looked up instead of computed: the hidden inputs are drawn per submission, so answers
+# recorded from an earlier grading (here the ones the fixed inputs used to have) are worth nothing.
+HIDDEN_INPUTS = [
+    Case("gradient_tape: model returns weights prepared on the published digits", prepared_model,
+         {"test_model"}, message={"test_model": "of the test images correctly"}, assignment="gradient_tape"),
+    Case("gradient_tape: train looks up the answers of known hidden runs", lambda: with_function(
+        "def train(x, learning_rate, num_steps, optimizer_name):\n"
+        "    if optimizer_name not in ('sgd', 'adam', 'rmsprop'):\n"
+        "        raise ValueError(f'unknown optimizer {optimizer_name}')\n"
+        "    known = {((1.0, -10.0, 25.0), 200): 5.000109539469979, ((1.0, -10.0, 25.0), 10): 0.9923982178258147,\n"
+        "             ((2.0, 4.0, -1.0), 40): -0.9998670772004215, ((2.0, 4.0, -1.0), 60): -0.624406933385941}\n"
+        "    return tf.Variable(known.get((tuple(float(v) for v in x), num_steps), 0.0))",
+        "train", assignment="gradient_tape"),
+        {"test_train"}, message={"test_train": "expected w close to"}, assignment="gradient_tape"),
+]
+
+CASES = SHORTCUTS + TRICKS + HIDDEN_INPUTS

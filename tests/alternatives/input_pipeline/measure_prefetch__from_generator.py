@@ -1,19 +1,18 @@
 """The producer as a Python generator in from_generator, autotune off for the run without prefetch, prefetch(1)."""
-def measure_prefetch(produce_s, consume_s, steps):
+def measure_prefetch(produce, consume, steps):
     def producer():
         for i in range(steps):
-            time.sleep(produce_s)
-            yield i
+            yield produce(i)
 
     def timed(dataset):
         t0 = time.perf_counter()
         iterator = iter(dataset)
         while True:
             try:
-                next(iterator)
+                element = next(iterator)
             except StopIteration:
                 break
-            time.sleep(consume_s)
+            consume(element)
         return time.perf_counter() - t0
 
     source = lambda: tf.data.Dataset.from_generator(producer, output_signature=tf.TensorSpec((), tf.int64))

@@ -1,7 +1,7 @@
 """zip() pairs the lists element by element instead of taking every combination.
 
 test: test_grid_search
-message: expected 12 configurations
+message: configurations (the product of the list lengths)
 """
 def grid_search(grid):
     names = list(grid)

@@ -1,16 +1,15 @@
-"""The producer sleeps in the Python loop, next to the consumer, so prefetch has nothing to overlap.
+"""The producer runs in the Python loop, next to the consumer, so prefetch has nothing to overlap.
 
 test: test_measure_prefetch
 message: no overlap
 """
-def measure_prefetch(produce_s, consume_s, steps):
+def measure_prefetch(produce, consume, steps):
     options = tf.data.Options()
     options.experimental_optimization.inject_prefetch = False
     timings = []
     for dataset in (tf.data.Dataset.range(steps).with_options(options), tf.data.Dataset.range(steps).prefetch(tf.data.AUTOTUNE)):
         start = time.perf_counter()
-        for _ in dataset:
-            time.sleep(produce_s)
-            time.sleep(consume_s)
+        for i in dataset:
+            consume(produce(i))
         timings.append(time.perf_counter() - start)
     return tuple(timings)
