@@ -77,6 +77,7 @@ def submission_rng():
 
 
 def submission_seed():
-    """``seed(n)``: the seed, as JSON, of a Generator the kernel builds for hidden input ``n``."""
+    """``seed(n)``: the seed, as JSON, of a Generator the kernel builds for hidden input ``n``. It is
+    a one-way function of the salt, so the kernel learns nothing of the salt from it."""
     salt = _salt.get()
-    return lambda n: [salt, n]
+    return lambda n: int.from_bytes(hashlib.sha256(f"{salt}:{n}".encode()).digest()[:8], "big")
