@@ -4,11 +4,9 @@ Playwright drives Debian's chromium (``make test-tools`` installs it; Playwright
 download does not work offline). Screenshots go to test-artifacts/screenshots/.
 """
 import csv
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -19,7 +17,8 @@ from nbgrader.api import Gradebook
 from autograder.batch import grade_batch
 from autograder.course import ROOT, available_assignments
 from autograder.examples import source_notebook
-from autograder.jupyter import HOST, jupyter_command, prepare_formgrader, prepare_lab, server_environment
+from autograder.jupyter import prepare_formgrader, prepare_lab
+from jupyter_servers import JupyterServer  # noqa: E402 - tests/ is on sys.path
 
 sys.path.insert(0, str(Path(__file__).with_name("adversarial")))
 import hostile_html  # noqa: E402
@@ -30,7 +29,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-TOKEN = "course-browser-test"
 RUN_ALL_SECONDS = 240
 
 
@@ -46,56 +44,13 @@ def browser():
         chromium.close()
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """A Jupyter server on a free loopback port, started the way `make lab`/`make formgrader` do."""
-
-    def __init__(self, root, default_url, learner):
-        self.root, self.port = Path(root), free_port()
-        self.base = f"http://{HOST}:{self.port}"
-        self.log = open(self.root.parent / f"jupyter-{self.port}.log", "w")
-        self.process = subprocess.Popen(jupyter_command(self.root, self.port, TOKEN, default_url), cwd=self.root,
-                                        env=server_environment(self.root.parent / "jupyter-config", learner),
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.base}/api/status?token={TOKEN}", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"Jupyter did not start; see {self.log.name}")
-
-    def page(self, browser, path):
-        """A logged-in page at ``path`` (the token goes through the login form, as a person types it)."""
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{self.base}/login?next={urllib.request.quote(path)}")
-        page.fill("input[type=password]", TOKEN)
-        page.click("button[type=submit]")
-        return page
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a learner workspace (the bundle), with each solved notebook beside its stub."""
     workspace = prepare_lab(tmp_path_factory.mktemp("learner") / "lab")
     for assignment in available_assignments():
         nbformat.write(source_notebook(assignment), workspace / assignment / f"{assignment}_solved.ipynb")
-    server = Server(workspace, "/lab", learner=True)
+    server = JupyterServer(workspace, "/lab", learner=True)
     yield server
     server.stop()
 
@@ -218,15 +173,17 @@ def test_an_instructor_grades_the_written_proof_in_formgrader_and_export_has_it(
     nbformat.write(nb, path)
     out = tmp_path / "grading"
     grade_batch(submitted, out, assignments=["softmax"], jobs=1)
-    server = Server(prepare_formgrader(out), "/formgrader", learner=False)
+    server = JupyterServer(prepare_formgrader(out), "/formgrader", learner=False)
     try:
         page = server.page(browser, "/formgrader/gradebook/softmax/softmax")
         page.click("td a:text-is('Submission #1')")  # formgrader hides names until asked
         score = page.wait_for_selector("input#softmax_derivative_proof", timeout=30000)
         score.scroll_into_view_if_needed()
         score.fill("2.5")
-        page.keyboard.press("Tab")  # formgrader saves a score when the field loses focus
-        page.wait_for_timeout(2000)
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT",
+                                  timeout=60000) as saved:
+            page.keyboard.press("Tab")  # formgrader saves a score when the field loses focus
+        assert saved.value.ok, saved.value.status
         page.screenshot(path=str(SCREENSHOTS / "formgrader-manual-score.png"))
         page.close()
     finally:
@@ -294,7 +251,7 @@ def test_a_submissions_scripts_never_run_in_its_feedback_page_or_in_formgrader(b
     page.close()
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         ids = {student: gb.find_submission_notebook("softmax", "softmax", student).id for student in ("ada", "bob")}
-    server = Server(prepare_formgrader(out), "/formgrader", learner=False)
+    server = JupyterServer(prepare_formgrader(out), "/formgrader", learner=False)
     try:
         for student, submission in ids.items():
             events = []

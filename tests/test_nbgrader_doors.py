@@ -14,13 +14,10 @@ verdict, and write feedback pages without hidden tests. The scores are compared 
 (hidden inputs may depend on the submission); what the course's chain must do is checked from the
 catalog: the stub and the cheat score 0 and each mistake loses points on the test that names it.
 """
-import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -38,13 +35,12 @@ from autograder.collect import Job
 from autograder.course import ROOT, course_config
 from autograder.course_directory import keep_submission, write_course_directory
 from autograder.examples import catalog, source_notebook, with_replacements
-from autograder.jupyter import HOST, jupyter_command, server_environment
+from jupyter_servers import JupyterServer  # noqa: E402 - tests/ is on sys.path
 
 pytestmark = pytest.mark.xdist_group("doors")  # one worker builds the class and runs every door once
 
 ASSIGNMENT = "softmax"
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
-TOKEN = "course-doors-test"
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 # A learner's cell that registers an input transformer: every later cell that calls the visible
 # checks runs as `pass`, so in the learner's own kernel every test cell "passes".
@@ -122,6 +118,12 @@ def copy_to_regrade(course, copy):
     return copy
 
 
+def press(server, path):
+    """Press one of formgrader's buttons; nbgrader's API answers {"success": ..., "log": ..., "error": ...}."""
+    outcome = server.api(path, "POST")
+    assert outcome["success"], f"{path}: {outcome.get('error') or outcome.get('log')}"[-3000:]
+
+
 class Stock:
     """A stock nbgrader command running in a course directory, as an instructor types it there."""
 
@@ -140,56 +142,6 @@ class Stock:
             self.process.wait()
 
 
-class Formgrader:
-    """formgrader on a course directory, started the way `make formgrader` starts it; ``post`` and
-    ``get`` make the calls its pages make when a button is clicked."""
-
-    def __init__(self, course, port):
-        self.base = f"http://{HOST}:{port}"
-        self.log = open(course.parent / "formgrader.log", "w")
-        self.process = subprocess.Popen(jupyter_command(course, port, TOKEN, "/formgrader"), cwd=course,
-                                        env=server_environment(course.parent / "jupyter-config", learner=False),
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.get("/api/status")
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"formgrader did not start; see {self.log.name}") from None
-                time.sleep(0.3)
-
-    def call(self, path, method):
-        request = urllib.request.Request(self.base + path, method=method, data=b"" if method == "POST" else None,
-                                         headers={"Authorization": f"token {TOKEN}"})
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
-
-    def get(self, path):
-        return self.call(path, "GET")
-
-    def post(self, path):
-        """Press a button; nbgrader's API answers {"success": ..., "log": ..., "error": ...}."""
-        outcome = self.call(path, "POST")
-        assert outcome["success"], f"{path}: {outcome.get('error') or outcome.get('log')}"[-3000:]
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def doors(built, tmp_path_factory):
     """grade-batch's course directory, and two copies regraded through the stock commands and
@@ -204,20 +156,20 @@ def doors(built, tmp_path_factory):
     assert [row.status for row in rows] == ["graded"] * len(submissions), [(r.student, r.note) for r in rows]
     commands, buttons = copy_to_regrade(batch, base / "stock"), copy_to_regrade(batch, base / "formgrader")
     started = time.monotonic()
-    server, running = Formgrader(buttons, free_port()), []
+    server, running = JupyterServer(buttons, "/formgrader", learner=False), []
     try:
         running.append(Stock(commands, "autograde", ASSIGNMENT, "--force"))
-        listed = {row["student"] for row in server.get(f"/formgrader/api/submissions/{ASSIGNMENT}")}
+        listed = {row["student"] for row in server.api(f"/formgrader/api/submissions/{ASSIGNMENT}")}
         assert listed == set(submissions), "formgrader's Manage Submissions page does not list the class"
         for student in submissions:
-            server.post(f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde")
+            press(server, f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde")
         running[-1].finish()
         print(f"stock nbgrader autograde and formgrader's Autograde, side by side: {time.monotonic() - started:.0f} s")
         running.append(Stock(commands, "generate_feedback", ASSIGNMENT, "--force"))
-        server.post(f"/formgrader/api/assignment/{ASSIGNMENT}/generate_feedback")
+        press(server, f"/formgrader/api/assignment/{ASSIGNMENT}/generate_feedback")
         running[-1].finish()
         running.append(Stock(commands, "release_feedback", ASSIGNMENT))
-        server.post(f"/formgrader/api/assignment/{ASSIGNMENT}/release_feedback")
+        press(server, f"/formgrader/api/assignment/{ASSIGNMENT}/release_feedback")
         running[-1].finish()
     finally:
         for command in running:

@@ -58,6 +58,10 @@ FORGERY = [
     Case("swallow errors with IPython's custom exception handler",
          lambda: wrong_grid_with("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"), GRID),
     Case("silence tracebacks", lambda: wrong_grid_with("get_ipython().showtraceback = lambda *a, **k: None"), GRID),
+    # Stock nbgrader scored the release stub 15/15 with this cell: every later cell that checks becomes `pass`.
+    Case("an input transformer that turns test cells into pass",
+         lambda: wrong_grid_with("get_ipython().input_transformers_post.append(\n"
+                                 "    lambda lines: ['pass\\n'] if any('check' in line for line in lines) else lines)"), GRID),
     Case("hard-code the visible answer",
          lambda: with_function("def grid_search(grid):\n    return [{'learning_rate': lr, 'activation': a}\n"
                                "            for lr in [0.1, 0.01, 0.001] for a in ['relu', 'tanh']]"), GRID),

@@ -91,6 +91,11 @@ PRIVATE = {
 }
 
 
+LIMITS = Limits(cell_timeout=120, notebook_timeout=200, memory_bytes=2 << 30, address_space_bytes=6 << 30,
+                processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
+                file_size_bytes=8 << 20)
+
+
 @dataclass
 class Attack:
     name: str
@@ -173,15 +178,12 @@ def test_a_library_shortcut_earns_nothing(built, tmp_path, attack):
 
 @pytest.mark.parametrize("assignment,tensorflow", [("softmax", False), ("gradient_tape", True)])
 def test_a_kernel_can_import_only_its_assignments_libraries(assignment, tensorflow):
-    limits = Limits(cell_timeout=60, notebook_timeout=120, memory_bytes=2 << 30, address_space_bytes=6 << 30,
-                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
-                    file_size_bytes=8 << 20)
     probe = ("import importlib\nfound = []\n"
              "for name in ('scipy', 'sklearn', 'tensorflow', 'keras', 'nbgrader', 'dask', 'numpy', 'matplotlib', 'h5py'):\n"
              "    try:\n        importlib.import_module(name)\n        found.append(name)\n"
              "    except ImportError:\n        pass\nprint(found)")
     nb = nbformat.v4.new_notebook(cells=[new_code_cell(probe)])
-    result = run_notebook(nb, {}, limits, visible_entries(assignment))
+    result = run_notebook(nb, {}, LIMITS, visible_entries(assignment))
     printed = "".join(o.get("text", "") for o in result.notebook.cells[0].outputs)
     expected = (["tensorflow", "keras"] if tensorflow else []) + ["numpy", "matplotlib", "h5py"]
     assert printed.strip() == str(expected)
@@ -194,9 +196,6 @@ def test_no_forbidden_library_lies_anywhere_a_numpy_kernel_can_read():
     """Not in the venv, nor in the interpreter's own site-packages, the system's dist-packages or a
     folder of wheels: a kernel that puts a folder on sys.path or unpacks a wheel finds no package,
     module or archive of scipy, scikit-learn, TensorFlow or Keras."""
-    limits = Limits(cell_timeout=120, notebook_timeout=200, memory_bytes=2 << 30, address_space_bytes=6 << 30,
-                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
-                    file_size_bytes=8 << 20)
     walk = ("import os\nfound = []\n"
             "for folder, subfolders, files in os.walk('/'):\n"
             "    if folder.startswith(('/proc', '/sys', '/dev')):\n        subfolders[:] = []\n        continue\n"
@@ -207,6 +206,6 @@ def test_no_forbidden_library_lies_anywhere_a_numpy_kernel_can_read():
             "        if package or name.endswith(('.py', '.so', '.whl', '.egg', '.zip', '.tar.gz')):\n"
             "            found.append(path)\nprint('FOUND', sorted(found)[:20])")
     nb = nbformat.v4.new_notebook(cells=[new_code_cell(walk)])
-    result = run_notebook(nb, {}, limits, visible_entries("softmax"))
+    result = run_notebook(nb, {}, LIMITS, visible_entries("softmax"))
     printed = "".join(o.get("text", "") for o in result.notebook.cells[0].outputs)
     assert "FOUND []" in printed, printed

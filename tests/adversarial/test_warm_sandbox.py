@@ -16,8 +16,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from autograder.examples import source_notebook
 from autograder.grade import grade_submission
+from autograder.sandbox import Limits, run_notebook
 
 ASSIGNMENT = "softmax"
+LIMITS = Limits(cell_timeout=30, notebook_timeout=120, memory_bytes=1 << 30, address_space_bytes=4 << 30, processes=64,
+                max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20, file_size_bytes=8 << 20)
 PORT = 47_011
 SYS_EXIT = {"x86_64": 60, "aarch64": 93}[platform.machine()]
 
@@ -124,12 +127,8 @@ print("FOUND", libc.shmget(0x51ED, 0, 0), libc.msgget(0x51EE, 0))
 
 
 def run_cells(*sources):
-    from autograder.sandbox import Limits, run_notebook
-    limits = Limits(cell_timeout=20, notebook_timeout=120, memory_bytes=1 << 30, address_space_bytes=4 << 30,
-                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
-                    file_size_bytes=8 << 20)
     nb = nbformat.v4.new_notebook(cells=[new_code_cell(source) for source in sources])
-    result = run_notebook(nb, {}, limits)
+    result = run_notebook(nb, {}, LIMITS)
     return "".join(out.get("text", "") for cell in result.notebook.cells for out in cell.get("outputs", []))
 
 
@@ -167,13 +166,9 @@ OBSERVING_DRIVER = '''def drive(f):
 
 
 def test_the_observer_answers_only_the_kernel_and_survives_junk():
-    from autograder.sandbox import Limits, run_notebook
-    limits = Limits(cell_timeout=30, notebook_timeout=120, memory_bytes=1 << 30, address_space_bytes=4 << 30,
-                    processes=64, max_output_bytes=1 << 20, max_cell_output_bytes=1 << 18, disk_bytes=32 << 20,
-                    file_size_bytes=8 << 20)
     plan = {"timeout": 20, "calls": [{"label": "L", "callable": OBSERVING_DRIVER, "needs": ["f"],
                                       "args": [{"$function": "f"}]}]}
     nb = nbformat.v4.new_notebook(cells=[new_code_cell("def f():\n    pass"), new_code_cell(
         "from course_utils.grading import record_for_grader\nrecord_for_grader('test_f', globals())")])
-    result = run_notebook(nb, {"test_f": plan}, limits)
+    result = run_notebook(nb, {"test_f": plan}, LIMITS)
     assert [note["event"] for note in result.observations["test_f"]["L"]] == ["from the kernel"]
