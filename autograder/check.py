@@ -16,7 +16,7 @@ from course_utils.grading import RecordError
 from .checks import checks_for
 from .checks.judging import Failure, Records
 from .kernel_libraries import importable_modules
-from .shortcuts import analyse, find_shortcut, unavailable_imports
+from .shortcuts import find_shortcut, unavailable_imports
 
 
 def is_test_cell(cell):
@@ -28,7 +28,7 @@ def is_test_cell(cell):
 class Code:
     """What the grader knows of a submission's code, for the shortcut scan.
 
-    statements: its code cells, as shortcuts.analyse returns them
+    statements: its code cells but the test cells, as shortcuts.analyse returns them
     resolved:   {dotted name of the notebook: forbidden name whose object it denotes}, as the
                 sandbox found
     complete:   False when not every name could be resolved (too many, or too slow): the scan
@@ -104,8 +104,8 @@ class JudgeTestCells(NbGraderPreprocessor):
         self._run = resources.get("autograder", {})
         self._checks = checks_for(resources["nbgrader"]["assignment"], self._run.get("salt", 0))
         resolution = self._run.get("resolution", {})
-        self._code = Code(tuple(analyse({i: c.source for i, c in enumerate(nb.cells)
-                                         if c.cell_type == "code" and not is_test_cell(c)})),
+        tests = {i for i, c in enumerate(nb.cells) if is_test_cell(c)}  # the instructor's code, not scanned
+        self._code = Code(tuple(s for s in self._run.get("statements", ()) if s.index not in tests),
                           resolution.get("resolved", {}), resolution.get("complete", False),
                           importable_modules(resources["nbgrader"]["assignment"]))
         return super().preprocess(nb, resources)

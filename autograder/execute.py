@@ -38,7 +38,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         salt = submission_salt(assignment, nb, settings.secret or None)
         checks = checks_for(assignment, salt)
         plans = {test_id: dict(check.plan(), timeout=settings.call_timeout) for test_id, check in checks.items()}
-        names, all_names = names_to_resolve(analyse({i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code"}))
+        statements = analyse({i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code"})
+        names, all_names = names_to_resolve(statements)
         resolve = {"names": names, "targets": sorted({name for check in checks.values() for name in check.shortcuts})}
         sent = copy.deepcopy(nb)
         sent.cells.append(nbformat.v4.new_code_cell(FINAL_SWEEP))
@@ -59,6 +60,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                     traceback=[f"{LIMIT_ERROR}: grading stopped: {result.failure}."]))
         resources["autograder"] = {"salt": salt, "records": result.records, "unreadable": result.unreadable,
                                    "observations": result.observations,
+                                   "statements": statements,
                                    "resolution": {"resolved": result.resolved, "complete": all_names and result.complete},
                                    "failure": result.failure, "limit_texts": texts}
         return nb, resources

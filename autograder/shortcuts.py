@@ -161,7 +161,7 @@ def _reference(node, bound):
 def aliases(trees):
     """{name bound to a module or its member by an import (or ``importlib.import_module`` of a
     constant), anywhere in the notebook: the dotted name it stands for}."""
-    bound = {}
+    bound, assignments = {}, []
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -170,13 +170,33 @@ def aliases(trees):
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                module = _imported_by(node.value, bound)
-                if module:
-                    bound[node.targets[0].id] = module
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Call):
+                assignments.append(node)
+    for node in assignments:
+        module = _imported_by(node.value, bound)
+        if module:
+            bound[node.targets[0].id] = module
     return bound
+
+
+SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Import, ast.ImportFrom)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+          ast.GeneratorExp)
+
+
+def _names(node, nodes):
+    """(global names bound, global names looked up) of a top-level statement with no scope inside
+    it, from its Name nodes and imports; ``nodes`` are all its nodes."""
+    binds, uses = set(), set()
+    for child in nodes:
+        if isinstance(child, ast.Name):
+            (uses if isinstance(child.ctx, ast.Load) else binds).add(child.id)
+            if isinstance(child.ctx, ast.Store) and isinstance(node, ast.AugAssign):
+                uses.add(child.id)
+        elif isinstance(child, ast.alias) and child.name != "*":
+            binds.add(child.asname or child.name.split(".")[0])
+    return binds, uses
 
 
 def _globals(table):
@@ -228,11 +248,17 @@ def _subscript_binds(node):
 
 def _statement(index, node, segment, bound):
     """The Statement of ``node``, a top-level statement of cell ``index`` whose source is ``segment``."""
-    binds, uses = _globals(symtable.symtable(segment, f"cell {index}", "exec"))
-    docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    nodes = list(ast.walk(node))
+    if isinstance(node, SIMPLE) and not any(isinstance(child, SCOPES) for child in nodes):
+        binds, uses = _names(node, nodes)
+    else:
+        binds, uses = _globals(symtable.symtable(segment, f"cell {index}", "exec"))
+    docstrings = set()
     dotted, loose, words, strings, stars, imports = set(), set(), set(), set(), set(), set()
     anywhere, code = False, []
-    for child in ast.walk(node):
+    for child in nodes:  # breadth first: a docstring's Expr comes before its Constant
+        if isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant):
+            docstrings.add(id(child.value))
         if isinstance(child, ast.ImportFrom) and child.module and not child.level:
             dotted |= {f"{child.module}.{alias.name}" for alias in child.names if alias.name != "*"}
             stars |= {child.module for alias in child.names if alias.name == "*"}
@@ -273,7 +299,7 @@ def _statement(index, node, segment, bound):
             inner_bound = bound | aliases([ast.parse(_code(text))])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             inner_bound = bound
-        for inner in _statements(index, text, inner_bound):
+        for inner in _statements(index, *_parsed(index, text), inner_bound):
             statement = _merge(statement, inner)
     return statement
 
@@ -284,16 +310,26 @@ def _merge(outer, inner):
                      outer.anywhere or inner.anywhere, outer.unreadable or inner.unreadable)
 
 
-def _statements(index, source, bound):
-    """The Statements of one cell's source (none when it does not parse: it cannot run either)."""
+def _parsed(index, source):
+    """(code, tree) of a cell's source, with magics blanked: tree is None when it does not parse but
+    compiles (too deep for the ast module: its statements are unreadable), code is None when it
+    cannot run at all."""
     code = _code(source)
     try:
-        tree = ast.parse(code)
+        return code, ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         try:
             compile(code, f"cell {index}", "exec")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return []  # it cannot run either
+            return None, None
+        return code, None
+
+
+def _statements(index, code, tree, bound):
+    """The Statements of one cell, parsed by ``_parsed``."""
+    if code is None:
+        return []  # it cannot run
+    if tree is None:
         return [Statement(index, unreadable=True)]
     lines = code.splitlines()
     statements = []
@@ -309,14 +345,9 @@ def _statements(index, source, bound):
 
 def analyse(sources):
     """[Statement] of the code cells given as {position in the notebook: source}."""
-    trees = []
-    for source in sources.values():
-        try:
-            trees.append(ast.parse(_code(source)))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-    bound = aliases(trees)
-    return [statement for index, source in sources.items() for statement in _statements(index, source, bound)]
+    parsed = {index: _parsed(index, source) for index, source in sources.items()}
+    bound = aliases([tree for _, tree in parsed.values() if tree is not None])
+    return [statement for index, (code, tree) in parsed.items() for statement in _statements(index, code, tree, bound)]
 
 
 def reach(statements, function):
