@@ -35,6 +35,8 @@ import symtable
 from dataclasses import dataclass
 
 MAX_NAMES = 10_000        # dotted names the sandbox is asked to resolve, at most
+MAX_CODE_CHARS = 2_000_000  # characters of code in a notebook the scan reads, at most
+TOO_DEEP = "it nests too deeply for the grader to read"
 MAX_STAR_MODULES = 8      # modules a notebook imports * from that count
 RUN_TIME_BINDERS = {"exec", "eval", "globals", "vars", "locals", "setattr"}
 IMPORTERS = {"importlib.import_module", "__import__"}
@@ -58,7 +60,7 @@ class Statement:
     stars:      modules it imports everything from
     imports:    modules it imports
     anywhere:   it binds names the scan cannot know, so every function reaches it
-    unreadable: it runs, but nests too deeply for the scan to read
+    unreadable: why the scan cannot read it, though it runs (it nests too deeply, say)
     """
     index: int
     binds: frozenset = frozenset()
@@ -70,23 +72,23 @@ class Statement:
     stars: frozenset = frozenset()
     imports: frozenset = frozenset()
     anywhere: bool = False
-    unreadable: bool = False
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)
 class Shortcut:
-    """A forbidden library object a graded function reaches, where, and how."""
-    name: str       # the forbidden name, as the check lists it
-    used_as: str    # how the code names it
+    """A forbidden library object a graded function reaches, where, and how; or, with no name, a
+    statement it reaches that the scan cannot read."""
+    name: str       # the forbidden name, as the check lists it ("" for an unreadable statement)
+    used_as: str    # how the code names it (why it cannot be read)
     cell: int       # the cell's position in the notebook (from 0)
     via: tuple      # the global names through which the function reaches that cell
 
     def message(self, function):
         through = f", reached through {' -> '.join(self.via)}" if self.via else ""
         if not self.name:
-            return (f"{function} could not be checked for library shortcuts: cell {self.cell + 1}{through} nests too "
-                    f"deeply for the grader to read, so {function} earns no points. Split that cell's code into "
-                    "smaller expressions.")
+            return (f"{function} could not be checked for library shortcuts: cell {self.cell + 1}{through} cannot be "
+                    f"read ({self.used_as}), so {function} earns no points. Make that code shorter or simpler.")
         spelled = f" (as {self.used_as})" if self.used_as != self.name else ""
         return (f"{function} uses {self.name}{spelled} in cell {self.cell + 1}{through}: a library function that "
                 f"computes the answer for you. This exercise asks you to build it yourself, so {function} earns "
@@ -330,7 +332,7 @@ def _statements(index, code, tree, bound):
     if code is None:
         return []  # it cannot run
     if tree is None:
-        return [Statement(index, unreadable=True)]
+        return [Statement(index, unreadable=TOO_DEEP)]
     lines = code.splitlines()
     statements = []
     for node in tree.body:
@@ -339,12 +341,16 @@ def _statements(index, code, tree, bound):
         try:
             statements.append(_statement(index, node, segment, bound))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            statements.append(Statement(index, unreadable=True))
+            statements.append(Statement(index, unreadable=TOO_DEEP))
     return statements
 
 
 def analyse(sources):
-    """[Statement] of the code cells given as {position in the notebook: source}."""
+    """[Statement] of the code cells given as {position in the notebook: source}. More than
+    MAX_CODE_CHARS of code in all is not read: one unreadable statement stands for it."""
+    if sum(len(source) for source in sources.values()) > MAX_CODE_CHARS:
+        return [Statement(min(sources), unreadable=f"it and the cells after it hold more than the {MAX_CODE_CHARS:,} "
+                                                  "characters of code the grader reads")]
     parsed = {index: _parsed(index, source) for index, source in sources.items()}
     bound = aliases([tree for _, tree in parsed.values() if tree is not None])
     return [statement for index, (code, tree) in parsed.items() for statement in _statements(index, code, tree, bound)]
@@ -353,17 +359,15 @@ def analyse(sources):
 def reach(statements, function):
     """{statement number (its position in ``statements``): the names through which ``function``
     reaches it} for every statement that defines ``function`` (via ()), every statement those reach
-    by the global names they use (or name in a string, as ``globals()['helper']`` does), and
-    every statement that binds names the scan cannot know or cannot be read."""
+    by the global names they use (or name in a string, as ``globals()['helper']`` does), every
+    statement that binds names the scan cannot know, and every statement it cannot read."""
     binders = {}
     for number, statement in enumerate(statements):
         for name in statement.binds:
             binders.setdefault(name, []).append(number)
     via = {number: () for number in binders.get(function, [])}
-    if not via:
-        return {}
-    via |= {number: (BOUND_AT_RUN_TIME,) for number, statement in enumerate(statements)
-            if (statement.anywhere or statement.unreadable) and number not in via}
+    via |= {number: () if statement.unreadable else (BOUND_AT_RUN_TIME,) for number, statement in enumerate(statements)
+            if (statement.unreadable or statement.anywhere and via) and number not in via}
     todo = list(via)
     while todo:
         number = todo.pop()
@@ -404,7 +408,7 @@ def find_shortcut(statements, forbidden, function, resolved=None):
     reached = reach(statements, function)
     for number in sorted(reached):
         if statements[number].unreadable:
-            return Shortcut("", "", statements[number].index, reached[number])
+            return Shortcut("", statements[number].unreadable, statements[number].index, reached[number])
     stars = star_modules(statements)
     for name in forbidden:
         last = name.rsplit(".", 1)[-1]
