@@ -109,12 +109,8 @@ def grade_submission(nb, assignment, *, student=STUDENT, timestamp=None, duedate
         if not outcome["success"]:
             raise GraderFault(f"nbgrader could not autograde {name}: {nbgrader_failure(outcome)}")
         judged = workspace / "autograded" / student / assignment / f"{assignment}.ipynb"
-        results = report.results(db_url, assignment, student, judged, time.monotonic() - started)
         cells, late = _recorded(db_url, assignment, student)
-        report.apply_late_penalty(results, late)
-        if replaced:
-            results["output"] += (f" {replaced} character(s) of your notebook are not valid Unicode (lone surrogates); "
-                                  "they were graded as \N{REPLACEMENT CHARACTER}.")
+        results = report.results(db_url, assignment, student, judged, time.monotonic() - started, late, replaced)
         page, failure = None, ""
         if feedback:
             written = write_pages(workspace, config, assignment, [student],

@@ -17,13 +17,14 @@ def _message(cell):
     return ""
 
 
-def results(db_url, assignment, student, judged_notebook, execution_time):
+def results(db_url, assignment, student, judged_notebook, execution_time, late=None, replaced=0):
     """Gradescope results: one test per autograded cell, manual cells under extra_data.
 
     Inputs:
         db_url: the gradebook holding this submission's grades
         judged_notebook: path of nbgrader's autograded copy (test outputs hold the verdicts)
         execution_time: seconds spent grading
+        late, replaced: the lateness and the count of invalid characters (see ``rescore``)
     Returns:
         dict with score, execution_time, output, tests and extra_data
     """
@@ -53,28 +54,56 @@ def results(db_url, assignment, student, judged_notebook, execution_time):
                 "output": messages.get(grade.name) or "This test cell is missing from the submission.",
                 "visibility": "visible",
             })
-    score = sum(t["score"] for t in tests)
-    max_score = sum(t["max_score"] for t in tests)
+    extra = {"assignment": assignment, "max_score": sum(t["max_score"] for t in tests), "manually_graded": manual}
+    if replaced:
+        extra["replaced_characters"] = replaced
+    return rescore({"score": 0.0, "execution_time": round(execution_time, 2), "output": "", "tests": tests,
+                    "extra_data": extra}, late=late or {})
+
+
+def rescore(results, written=None, late=None):
+    """A copy of ``results`` with its score and output made from its parts.
+
+    Inputs:
+        written:  {grade_id: points or None} of the written answers, as graded in formgrader
+                  (default: the scores ``results`` already holds)
+        late:     {"timestamp", "seconds_late" (s), "penalty" (points)} as nbgrader's gradebook
+                  holds them (default: the lateness ``results`` already holds)
+    The score is the autograded points, plus the written answers' points once graded, minus the
+    late penalty: the score nbgrader's CSV export gives. ``extra_data.max_score`` stays the
+    autograded points; ``extra_data.raw_score`` (the score before the penalty) is there when late.
+    """
+    results = json.loads(json.dumps(results))
+    extra = results["extra_data"]
+    if written is not None:
+        for answer in extra["manually_graded"]:
+            answer["score"] = written.get(answer["name"])
+    late = extra.get("late", {}) if late is None else late
+    replaced = extra.get("replaced_characters", 0)
+    tests, manual = results["tests"], extra["manually_graded"]
+    autograded = sum(t["score"] for t in tests)
+    graded = [m for m in manual if m["score"] is not None]
+    raw = autograded + sum(m["score"] for m in graded)
     passed = sum(t["status"] == "passed" for t in tests)
-    return {
-        "score": score,
-        "execution_time": round(execution_time, 2),
-        "output": f"{passed} of {len(tests)} tests passed: {score:g} of {max_score:g} autograded points."
-                  + (f" {len(manual)} written answer(s) will be graded by your instructor." if manual else ""),
-        "tests": tests,
-        "extra_data": {"assignment": assignment, "max_score": max_score, "manually_graded": manual},
-    }
-
-
-def apply_late_penalty(results, late):
-    """Subtract nbgrader's late-submission penalty from the score, keeping the raw score beside it."""
+    output = f"{passed} of {len(tests)} tests passed: {autograded:g} of {extra['max_score']:g} autograded points."
+    if graded:
+        output += (f" Written answer(s): {sum(m['score'] for m in graded):g} of "
+                   f"{sum(m['max_score'] for m in graded):g} points.")
+    if len(graded) < len(manual):
+        output += f" {len(manual) - len(graded)} written answer(s) will be graded by your instructor."
+    extra.pop("raw_score", None)
+    extra.pop("late", None)
+    results["score"] = raw
     if late.get("penalty"):
-        results["extra_data"]["raw_score"] = results["score"]
-        results["extra_data"]["late"] = late
-        results["score"] = max(0.0, results["score"] - late["penalty"])
-        hours = late["seconds_late"] / 3600
-        results["output"] += (f" Submitted {hours:.1f} hours after the due date: {late['penalty']:g} points "
-                              "deducted by the late-submission policy.")
+        extra["raw_score"], extra["late"] = raw, dict(late)
+        results["score"] = max(0.0, raw - late["penalty"])
+        output += (f" Submitted {late['seconds_late'] / 3600:.1f} hours after the due date: {late['penalty']:g} "
+                   "points deducted by the late-submission policy.")
+    if replaced:
+        output += (f" {replaced} character(s) of your notebook are not valid Unicode (lone surrogates); "
+                   "they were graded as \N{REPLACEMENT CHARACTER}.")
+    results["output"] = output
+    return results
 
 
 def write_json(data, path):
