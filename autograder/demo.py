@@ -11,7 +11,7 @@ from .course import ROOT, available_assignments
 from .examples import catalog, source_notebook, with_replacements
 from .grade import grade_notebook
 from .sandbox import check_sandbox
-from .table import format_table
+from .table import format_table, shorten
 
 MISTAKES_PER_ASSIGNMENT = 3
 
@@ -44,6 +44,5 @@ def demo(out_dir, root=ROOT):
             failed = [t for t in result["tests"] if t["status"] == "failed"]
             first = f"{failed[0]['name']}: {failed[0]['output']}" if failed else ""
             rows.append([assignment, name, f"{result['score']:g}/{result['extra_data']['max_score']:g}",
-                         f"{len(failed)}", f"{result['execution_time']:.1f}s",
-                         first[:90] + ("…" if len(first) > 90 else "")])
+                         f"{len(failed)}", f"{result['execution_time']:.1f}s", shorten(first, 90)])
     return format_table(["assignment", "submission", "score", "failed", "time", "first failure"], rows)
