@@ -7,7 +7,10 @@ from it with nbgrader's generate_feedback, one run per assignment in local proce
 read the gradebook once every grade is in. So SQLite's single-writer rule holds and a
 PostgreSQL gradebook works the same way. Each result is recorded as soon as it arrives, so a batch
 killed at any point loses only the submissions in flight; the next run skips every submission
-whose content hash is already in the ledger and grades the rest.
+whose content hash is already in the ledger and grades the rest. Every run also brings the
+results and feedback of each graded submission up to the gradebook (``_refresh``): written answers
+scored in formgrader since, and the late penalty, which is on the total score. A submission that
+cannot be graded (``_refuse``) is in every output with 0 and the reason.
 
 Outputs, in nbgrader's layout under ``out``, which is a course directory where nbgrader's own
 commands and formgrader's buttons grade the same way (autograder/course_directory.py):
@@ -17,7 +20,8 @@ commands and formgrader's buttons grade the same way (autograder/course_director
     feedback/<student>/<assignment>/<assignment>.html      the learner's feedback page
     results/<student>/<assignment>.json                    Gradescope-format results
     grades.csv                                             nbgrader's CSV export of the gradebook
-    batch-summary.json                                     this run, machine-readable
+    batch-summary.json                                     this run, machine-readable: its wall
+                                                           time (s) and one row per submission
 """
 import json
 import os
@@ -33,16 +37,18 @@ from nbgrader.utils import parse_utc
 from .build import ensure_built
 from .collect import collect
 from .course import BadInput, available_assignments, check_assignment, course_config
-from .course_directory import keep_submission, write_course_directory, write_if_changed
-from .feedback import write_pages
+from .course_directory import drop_submission, keep_submission, write_course_directory, write_if_changed
+from .feedback import refusal_page, write_pages
 from .grade import GraderFault, grade_submission, grading_config
+from .gradescope import refusal
 from .hidden_inputs import course_secret
 from .progress import Progress
 from .record import ClassGradebook
+from .report import rescore
 from .sandbox import check_sandbox
 from .settings import GradingSettings
 from .submission import parse_notebook
-from .table import format_table
+from .table import format_table, shorten
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,13 @@ class Row:
     """One line of the summary."""
     student: str
     assignment: str
-    status: str          # graded, skipped (unchanged), refused, fault, or a problem's status
-    score: float = None
-    max_score: float = None
+    status: str          # graded, skipped (unchanged), refused, fault, or problem (see collect.Problem)
+    score: float = None  # points, as grades.csv's score: written answers included once graded, late penalty taken
+    max_score: float = None  # points, written answers included, as grades.csv's max_score
     late_penalty: float = 0.0
-    seconds: float = None
+    seconds: float = None    # worker time spent grading it
     note: str = ""
+    first_failure: str = ""  # the first failing test and its message
 
 
 def grade_batch(submitted, out, *, assignments=None, students=None, regrade=False, jobs=None, db_url=None,
@@ -101,12 +108,19 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
     Raises BadInput (one line) for bad arguments, SandboxUnavailable when grading locally and the
     sandbox cannot start here, before anything is graded.
     """
+    started = time.monotonic()
     submitted, out = Path(submitted), Path(out)
     if not submitted.is_dir():
         raise BadInput(f"no such directory of submissions: {submitted}")
     wanted = list(assignments or available_assignments())
     for name in wanted:
         check_assignment(name)
+    due = {}
+    for name, when in (duedates or {}).items():
+        check_assignment(name)
+        if name not in wanted:
+            raise BadInput(f"--due {name}: this run grades only {', '.join(wanted)}; give --assignment {name} too")
+        due[name] = parse_due(when)
     for student in students or []:
         if not (submitted / student).is_dir():
             raise BadInput(f"--student {student}: there is no folder {submitted / student}")
@@ -116,11 +130,11 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
     out.mkdir(parents=True, exist_ok=True)
     write_course_directory(out, wanted, db_url)
     stream = stream or sys.stderr
-    with ClassGradebook(db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}",
-                        course_config().CourseDirectory.course_id) as book:
+    db_url = db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}"
+    with ClassGradebook(db_url, course_config().CourseDirectory.course_id) as book:
         book.sync_assignments(wanted)
-        for name, when in (duedates or {}).items():
-            book.gb.update_or_create_assignment(name, duedate=parse_due(when))
+        for name, when in due.items():
+            book.gb.update_or_create_assignment(name, duedate=when)
         if only_roster is None:
             only_roster = not course_config().Autograde.get("create_student", True)
         found, problems = collect(submitted, wanted, book.roster(), only_roster,
@@ -128,27 +142,37 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
         if students:
             found = [job for job in found if job.student in students]
             problems = [problem for problem in problems if problem.student in students]
-        rows = [Row(p.student, p.assignment, "problem", note=p.what) for p in problems]
+        rows = [_refuse(book, out, submitted, p.student, p.assignment, p.what, "problem") if p.handed_in
+                else Row(p.student, p.assignment, "problem", note=p.what) for p in problems]
         todo = []
         for job in found:
             entry = book.entry(job.student, job.assignment)
             if entry and entry.content_hash == job.content_hash and not regrade:
+                if entry.status == "refused":
+                    rows.append(_refuse(book, out, submitted, job.student, job.assignment, entry.message, job=job,
+                                        seconds=entry.seconds))
+                    continue
                 keep_submission(out, job)
-                rows.append(Row(job.student, job.assignment, "skipped", entry.score, entry.max_score,
-                                entry.late_penalty or 0.0, None, "unchanged since it was graded"))
+                results, changed = _refresh(book, out, job.student, job.assignment)
+                rows.append(_row(job, "skipped", results, None, "unchanged since it was graded",
+                                 "results and feedback updated to the gradebook's scores" if changed else ""))
             else:
                 todo.append(job)
         stream.write(f"{len(found)} submissions: {len(todo)} to grade, {len(found) - len(todo)} unchanged"
                      f"{f', {len(problems)} problems' if problems else ''}\n")
         progress = Progress(len(todo), stream)
         for job, outcome in _run(todo, jobs, scheduler, limits):
-            rows.append(_keep(book, out, job, outcome))
+            rows.append(_keep(book, out, submitted, job, outcome))
             progress.advance(job.name, _note(rows[-1]))
         progress.close()
         book.export_csv(out / "grades.csv")
-    rows += write_feedback(out, book.db_url, wanted, jobs, limits)
+    rows += write_feedback(out, db_url, wanted, jobs, limits)
     rows.sort(key=lambda r: (r.student, r.assignment))
-    (out / "batch-summary.json").write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1) + "\n")
+    wall = time.monotonic() - started
+    with ClassGradebook(db_url, course_config().CourseDirectory.course_id) as book:
+        book.record_run(wall, sum(row.status == "graded" for row in rows))
+    (out / "batch-summary.json").write_text(json.dumps({"wall_seconds": round(wall, 2),
+                                                        "rows": [asdict(r) for r in rows]}, indent=1) + "\n")
     return rows
 
 
@@ -189,30 +213,75 @@ def _run(todo, jobs, scheduler, limits):
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _keep(book, out, job, outcome):
+def _keep(book, out, submitted, job, outcome):
     """Write one outcome's files, then its gradebook record (the ledger row last); return its Row."""
     if outcome.status == "graded":
         graded = outcome.graded
         keep_submission(out, job, graded.autograded)
-        (out / "feedback" / job.student / job.assignment / f"{job.assignment}.html").unlink(missing_ok=True)  # stale
-        write_if_changed(out / "results" / job.student / f"{job.assignment}.json",
-                         (json.dumps(graded.results, indent=2) + "\n").encode())
+        _page(out, job.student, job.assignment).unlink(missing_ok=True)  # stale
         book.record(job, graded, outcome.seconds)
-        late = graded.late.get("penalty") or 0.0
+        results, _ = _refresh(book, out, job.student, job.assignment)
         hours = graded.late.get("seconds_late", 0) / 3600
-        note = f"submitted {hours:.1f} h after the due date" if hours > 0 else ""
-        return Row(job.student, job.assignment, "graded", graded.results["score"],
-                   graded.results["extra_data"]["max_score"], late, outcome.seconds, note)
+        return _row(job, "graded", results, outcome.seconds,
+                    f"submitted {hours:.1f} h after the due date" if hours > 0 else "")
     if outcome.status == "refused":
-        book.record_refusal(job, outcome.message, outcome.seconds)
+        return _refuse(book, out, submitted, job.student, job.assignment, outcome.message, job=job,
+                       seconds=outcome.seconds)
     return Row(job.student, job.assignment, outcome.status, seconds=outcome.seconds, note=outcome.message)
+
+
+def _refresh(book, out, student, assignment):
+    """Bring a graded submission's results/ file and feedback page up to the gradebook: the written
+    answers' scores (entered in formgrader since) and the late penalty on the total score
+    (``ClassGradebook.settle``), without grading it again. The feedback page, when it changed, is
+    removed for ``write_feedback`` to make again through the course's chain. Returns (results,
+    whether they changed)."""
+    shown = json.loads(book.entry(student, assignment).results)
+    results = rescore(shown, *book.settle(student, assignment))
+    write_if_changed(out / "results" / student / f"{assignment}.json", (json.dumps(results, indent=2) + "\n").encode())
+    if results == shown:
+        return results, False
+    _page(out, student, assignment).unlink(missing_ok=True)
+    book.store_results(student, assignment, results)
+    return results, True
+
+
+def _refuse(book, out, submitted, student, assignment, reason, status="refused", job=None, seconds=None):
+    """Put a submission that cannot be graded in every output with 0 points and ``reason``: its
+    results/ file, a feedback page that says why, and the gradebook (so nbgrader's exports list
+    it), the ledger row last; no copy of it in autograded/ or submitted/ (``drop_submission``)."""
+    drop_submission(out, student, assignment, submitted)
+    results = refusal(reason)
+    results["extra_data"]["assignment"] = assignment
+    write_if_changed(out / "results" / student / f"{assignment}.json", (json.dumps(results, indent=2) + "\n").encode())
+    write_if_changed(_page(out, student, assignment), refusal_page(assignment, reason).encode())
+    book.record_refusal(student, assignment, job.content_hash if job else "", reason, results, seconds,
+                        job.timestamp if job else None)
+    return Row(student, assignment, status, 0.0, book.max_score(assignment), seconds=seconds, note=reason)
+
+
+def _row(job, status, results, seconds, *notes):
+    """The summary row of a graded submission from its results."""
+    extra = results["extra_data"]
+    ungraded = sum(m["max_score"] for m in extra["manually_graded"] if m["score"] is None)
+    notes += (f"{ungraded:g} written point(s) to grade in formgrader" if ungraded else "", job.note)
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    return Row(job.student, job.assignment, status, results["score"],
+               extra["max_score"] + sum(m["max_score"] for m in extra["manually_graded"]),
+               extra.get("late", {}).get("penalty", 0.0), seconds, "; ".join(filter(None, notes)),
+               f"{failed[0]['name']}: {failed[0]['output']}" if failed else "")
+
+
+def _page(out, student, assignment):
+    return out / "feedback" / student / assignment / f"{assignment}.html"
 
 
 def write_feedback(out, db_url, assignments, jobs=None, limits=None):
     """Write the missing feedback pages (``feedback.write_pages``: nbgrader's generate_feedback over
     the class gradebook, each page within the feedback time limit), one local process per
-    assignment, up to ``jobs`` at once. Scores entered later in formgrader show up when a page is
-    deleted and this runs again. ``limits`` overrides GradingSettings. Returns problem rows."""
+    assignment, up to ``jobs`` at once (``_refresh`` deletes the page of a submission whose scores
+    changed in the gradebook, so it is made again here). ``limits`` overrides GradingSettings.
+    Returns problem rows."""
     pending = {a: sorted(p.parent.parent.name for p in (out / "autograded").glob(f"*/{a}/{a}.ipynb")
                          if not (out / "feedback" / p.parent.parent.name / a / f"{a}.html").exists())
                for a in assignments}
@@ -241,19 +310,21 @@ def _feedback_for(out, db_url, assignment, students, limits):
 def _note(row):
     if row.status == "graded":
         return f"{row.score:g}/{row.max_score:g} ({row.seconds:.1f} s)"
-    return f"{row.status}: {row.note[:60]}"
+    return f"{row.status}: {shorten(row.note, 60)}"
 
 
 def summary_table(rows):
-    """The end-of-batch table: one line per submission, then the counts."""
+    """The end-of-batch table: one line per submission, then the counts. Notes and first failures
+    are shortened in the middle, so the end, which names the mistake or the fix, stays."""
     lines = []
     for row in rows:
         score = f"{row.score:g}/{row.max_score:g}" if row.score is not None else ""
         if row.late_penalty:
             score += f" (-{row.late_penalty:g} late)"
         seconds = f"{row.seconds:.1f}s" if row.seconds is not None else ""
-        lines.append([row.student, row.assignment or "-", row.status, score, seconds, row.note[:70]])
-    table = format_table(["student", "assignment", "status", "score", "time", "note"], lines)
+        lines.append([row.student, row.assignment or "-", row.status, score, seconds,
+                      shorten(row.first_failure, 70), shorten(row.note, 90)])
+    table = format_table(["student", "assignment", "status", "score", "time", "first failure", "note"], lines)
     counts = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1

@@ -6,7 +6,8 @@ submission) and draws, with matplotlib:
 * the pass rate of each test, lowest first;
 * the most frequent failure messages, grouped by the mistake they name (numbers masked, so the
   same mistake with different values counts once);
-* how long each submission took to grade.
+* how long each submission took to grade: the wall time of the batch runs (``record.BatchRun``)
+  and, apart from it, the worker time each submission took, which parallel workers overlap.
 """
 import base64
 import html
@@ -19,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .course import ASSIGNMENTS  # noqa: E402
 from .record import ClassGradebook  # noqa: E402
@@ -32,21 +34,24 @@ def mistake_key(message):
 
 
 def load(db_url, course_id):
-    """[(student, assignment, results dict, seconds)] of the graded submissions, in course order."""
+    """([(student, assignment, results dict, worker seconds)] of the graded submissions, in course
+    order; [wall seconds of each batch run that graded some])."""
     with ClassGradebook(db_url, course_id) as book:
         entries = [(e.student, e.assignment, json.loads(e.results), e.seconds or 0.0)
                    for e in book.ledger() if e.status == "graded" and e.results]
+        runs = [run.wall_seconds for run in book.runs() if run.graded]
     order = {name: i for i, name in enumerate(ASSIGNMENTS)}
-    return sorted(entries, key=lambda e: (order.get(e[1], len(order)), e[0]))
+    return sorted(entries, key=lambda e: (order.get(e[1], len(order)), e[0])), runs
 
 
 def summarise(entries):
-    """Per-assignment scores, per-test pass counts and grouped failure messages."""
+    """Per-assignment autograded scores (fractions of the autograded points), per-test pass
+    counts and grouped failure messages."""
     scores, tests, failures = defaultdict(list), defaultdict(lambda: [0, 0]), defaultdict(Counter)
     examples = {}
     for student, assignment, results, _ in entries:
         maximum = results["extra_data"]["max_score"] or 1
-        scores[assignment].append(results["score"] / maximum)
+        scores[assignment].append(sum(test["score"] for test in results["tests"]) / maximum)
         for test in results["tests"]:
             key = (assignment, test["name"])
             tests[key][1] += 1
@@ -66,14 +71,16 @@ def _png(figure):
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
-def score_histograms(scores):
+def score_figure(scores):
+    """One histogram per assignment: how many submissions (whole counts) scored how much."""
     figure, axes = plt.subplots(1, len(scores), figsize=(3.2 * len(scores), 2.6), squeeze=False)
     for ax, (assignment, values) in zip(axes[0], scores.items()):
         ax.hist([100 * v for v in values], bins=10, range=(0, 100), color="#4c72b0")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{assignment} (n={len(values)})", fontsize=9)
         ax.set_xlabel("score (% of autograded points)")
     axes[0][0].set_ylabel("submissions")
-    return _png(figure)
+    return figure
 
 
 def pass_rates(tests):
@@ -95,8 +102,8 @@ def grading_times(entries):
     return _png(figure)
 
 
-def render(entries, title="Class report", top=15):
-    """The report page as HTML text."""
+def render(entries, runs=(), title="Class report", top=15):
+    """The report page as HTML text; ``runs``: the wall seconds of the batch runs that graded."""
     if not entries:
         return f"<!doctype html><title>{html.escape(title)}</title><h1>{html.escape(title)}</h1><p>No graded submissions yet.</p>"
     scores, tests, failures, examples = summarise(entries)
@@ -110,15 +117,17 @@ def render(entries, title="Class report", top=15):
                       for (a, t), (p, n) in weakest if p < n)
     mean = ", ".join(f"{a} {100 * sum(v) / len(v):.0f}%" for a, v in scores.items())
     seconds = [s for *_, s in entries]
+    wall = (f"The grade-batch runs took {sum(runs):.0f} s of wall time ({len(runs)} run{'s' * (len(runs) != 1)}); "
+            if runs else "")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:3px 8px;vertical-align:top;
 border-bottom:1px solid #ddd;font-size:13px}} th{{text-align:left}}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{len(entries)} graded submissions. Mean autograded score: {html.escape(mean)}.
-Grading took {sum(seconds):.0f} s in all, {sum(seconds) / len(seconds):.1f} s per submission.</p>
+{wall}the workers spent {sum(seconds):.0f} s grading them, {sum(seconds) / len(seconds):.1f} s per submission.</p>
 <h2>What the class is missing</h2><ul>{missing or "<li>Every test was passed by every submission.</li>"}</ul>
-<h2>Scores</h2>{score_histograms(scores)}
+<h2>Scores</h2>{_png(score_figure(scores))}
 <h2>Pass rate per test</h2>{pass_rates(tests)}
 <h2>Most frequent failures</h2>
 <p>Messages that differ only in their numbers are the same mistake and are counted together.</p>
@@ -131,7 +140,7 @@ Grading took {sum(seconds):.0f} s in all, {sum(seconds) / len(seconds):.1f} s pe
 
 def write_report(db_url, course_id, path):
     """Write the report for the gradebook at ``db_url`` to ``path``; return the number of submissions."""
-    entries = load(db_url, course_id)
+    entries, runs = load(db_url, course_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(entries))
+    path.write_text(render(entries, runs))
     return len(entries)

@@ -189,7 +189,8 @@ def parser():
                                     "e.g. postgresql+psycopg2://user@host/db")
     b.add_argument("--scheduler", help="grade on a Dask cluster, e.g. tcp://host:8786")
     b.add_argument("--due", action="append", metavar="ASSIGNMENT=DATE",
-                   help="set a due date, e.g. softmax='2026-11-20 23:59 UTC' (late work loses 10%% a day)")
+                   help="set the due date of an assignment this run grades, e.g. softmax='2026-11-20 23:59 UTC' "
+                        "(late work loses 10%% of its total score per started day)")
     b.add_argument("--roster-only", action="store_true",
                    help="report, not grade, folders of students missing from the gradebook's roster")
     add_limit_flags(b)

@@ -3,13 +3,16 @@
 Each submission becomes a ``Job`` that carries the notebook's bytes, so a worker on another
 machine needs the course installed but not the submissions. What cannot become a job (a missing
 notebook, an unknown assignment or student, a symbolic link anywhere in a submission) becomes a
-``Problem`` for the summary.
+``Problem`` for the summary. A ``timestamp.txt`` that is not a date is the learner's bad input:
+the notebook is graded as on time, and the job's ``note`` says so.
 """
 import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from nbgrader.utils import parse_utc
 
 from .course import ROOT, available_assignments
 from .hidden_inputs import course_secret
@@ -24,7 +27,8 @@ GRADER_FILES = ("nbgrader_config.py", "autograder/checks/*.py", "autograder/refe
 @dataclass(frozen=True)
 class Job:
     """One submission to grade: who, what, the notebook's bytes, and nbgrader's timestamp text
-    (and submission secret, which names its released feedback and does not change its grade)."""
+    (and submission secret, which names its released feedback and does not change its grade).
+    ``note`` tells the summary how a timestamp that is not a date was treated."""
     student: str
     assignment: str
     notebook: bytes
@@ -32,6 +36,7 @@ class Job:
     duedate: object = None          # datetime from the gradebook, or None
     content_hash: str = ""
     submission_secret: bytes = None
+    note: str = ""
 
     @property
     def name(self):
@@ -40,10 +45,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Problem:
-    """A submission folder that could not be graded, and why, for the summary."""
+    """A submission folder that could not be graded, and why, for the summary. ``handed_in``: the
+    learner handed in something for the assignment (a misnamed notebook, a link), which every
+    output lists with 0 and ``what``."""
     student: str
     assignment: str
     what: str
+    handed_in: bool = False
 
 
 def grader_fingerprint(assignment, root=ROOT):
@@ -108,16 +116,16 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
             notebook, stamp = assignment_dir / f"{assignment}.ipynb", assignment_dir / TIMESTAMP_FILE
             secret = assignment_dir / SECRET_FILE
             if any(linked(path, top) for path in (assignment_dir, notebook, stamp, secret) if os.path.lexists(path)):
-                problems.append(Problem(student, assignment, LINKED))
+                problems.append(Problem(student, assignment, LINKED, handed_in=True))
                 continue
             if not notebook.is_file():
                 others = sorted(p.name for p in assignment_dir.glob("*.ipynb"))
                 found = f" (found {', '.join(others)}; rename it {notebook.name})" if others else ""
-                problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}"))
+                problems.append(Problem(student, assignment, f"missing notebook {notebook.name}{found}", handed_in=True))
                 continue
-            job = Job(student, assignment, notebook.read_bytes(),
-                      stamp.read_text().strip() if stamp.is_file() else None, duedates.get(assignment),
-                      submission_secret=secret.read_bytes() if secret.is_file() else None)
+            timestamp, note = read_timestamp(stamp)
+            job = Job(student, assignment, notebook.read_bytes(), timestamp, duedates.get(assignment),
+                      submission_secret=secret.read_bytes() if secret.is_file() else None, note=note)
             jobs.append(replace(job, content_hash=content_hash(job, fingerprints[assignment])))
     seen = {(item.student, item.assignment) for item in [*jobs, *problems]}
     submitted_to = {job.assignment for job in jobs}
@@ -125,6 +133,22 @@ def collect(submitted, assignments=None, roster=frozenset(), only_roster=False, 
         problems += [Problem(student, name, "no submission") for name in wanted
                      if name in submitted_to and (student, name) not in seen]
     return jobs, problems
+
+
+def read_timestamp(path):
+    """(nbgrader's timestamp text, "") from a submission's timestamp.txt; (None, "") when there is
+    none, and (None, why it was graded as on time) when it is not a date nbgrader can read."""
+    if not path.is_file():
+        return None, ""
+    text = path.read_bytes().decode("utf-8", "replace").strip()
+    if not text:
+        return None, ""  # nbgrader reads an empty timestamp.txt as no timestamp
+    try:
+        parse_utc(text)
+    except Exception:  # noqa: BLE001 - dateutil raises several kinds
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        return None, f"graded as on time: {TIMESTAMP_FILE} {shown!r} is not a date"
+    return text, ""
 
 
 LINKED = "a symbolic link where a submission's folder or file should be: submissions must be real files"

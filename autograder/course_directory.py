@@ -10,7 +10,8 @@ commands and formgrader's buttons work in it and grade the way grade-batch does.
                            from it, and nbgrader autograde copies its other files
     exchange/              where nbgrader release_feedback puts the pages
 
-and ``keep_submission``, with each graded submission, what nbgrader autograde would have left:
+and ``keep_submission``, with each graded submission, what nbgrader autograde would have left
+(``drop_submission`` removes it when what the learner hands in now cannot be graded):
 
     submitted/<student>/<a>/    the notebook grade-batch graded, byte for byte, so that formgrader's
                                 Autograde button and ``nbgrader autograde`` regrade exactly that
@@ -19,6 +20,7 @@ and ``keep_submission``, with each graded submission, what nbgrader autograde wo
     submit writes both; generate_feedback copies them to feedback/, where release_feedback reads them).
 """
 import os
+import shutil
 from pathlib import Path
 
 from nbgrader.coursedir import CourseDirectory
@@ -86,6 +88,16 @@ def keep_submission(out, job, autograded=None):
                 (folder / name).unlink(missing_ok=True)
             else:
                 write_if_changed(folder / name, data)
+
+
+def drop_submission(out, student, assignment, submitted):
+    """Remove a submission's copies in ``out``'s autograded/ and submitted/ (of an earlier grading),
+    so that formgrader neither shows nor regrades them; a submitted/ that is the batch's input
+    folder ``submitted`` is left alone."""
+    out = Path(out)
+    steps = ["autograded"] + ([] if (out / "submitted").resolve() == Path(submitted).resolve() else ["submitted"])
+    for step in steps:
+        shutil.rmtree(out / step / student / assignment, ignore_errors=True)
 
 
 def mirror(source, copy):

@@ -6,8 +6,10 @@ child process, one page at a time, and stops the child when a page takes longer 
 ``GradingSettings.feedback_timeout``. A page that ran past the limit, or that nbgrader could not
 render, is made again, under the same limit, from a reduced copy of the graded notebook (see
 ``reduced``): the grader's verdicts and the submission's code and text, cut, without the outputs
-of the submission's own cells. Its first line says what was left out and why.
+of the submission's own cells. Its first line says what was left out and why. A submission that
+could not be graded at all gets ``refusal_page``, which says why.
 """
+import html
 import multiprocessing
 import shutil
 import tempfile
@@ -51,6 +53,14 @@ def write_pages(root, config, assignment, students, seconds):
         failure = _generate_reduced(root, config, assignment, student, seconds, why)
         pages[student] = Page("reduced", why) if failure is None else Page("failed", f"{why}; then {failure}")
     return pages
+
+
+def refusal_page(assignment, reason):
+    """The feedback page, HTML text, of a submission that could not be graded: 0 points and why."""
+    title = html.escape(f"{assignment}: your submission could not be graded")
+    return (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+            f"<body><h1>{title}</h1>\n<p>{html.escape(reason)}</p>\n"
+            "<p>Score: 0. Hand in the assignment's notebook again to have it graded.</p></body></html>\n")
 
 
 def _generate(root, config, assignment, student, seconds):

@@ -8,6 +8,10 @@ Beside nbgrader's tables, a ledger table holds one row per (student, assignment)
 of what was graded, the results and how long grading took. The row is written last, after the
 grades and the files, so a batch killed at any point leaves either a finished record or one that
 the next run redoes; nbgrader's update_or_create calls make the redo overwrite, never double.
+The results it holds are those ``results/`` and the feedback page show, written scores and late
+penalty included, so a run can tell when formgrader changed a score since (``settle``, and
+``batch._refresh``). A second
+table holds the wall time of each batch run.
 """
 import hashlib
 import json
@@ -16,10 +20,11 @@ from datetime import datetime, timezone
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
-from sqlalchemy import Column, DateTime, Float, String, Text, UniqueConstraint
+from nbgrader.preprocessors import AssignLatePenalties
+from sqlalchemy import Column, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
-from .course import gradebook_path
+from .course import course_config, gradebook_path
 
 LedgerBase = declarative_base()
 
@@ -38,8 +43,17 @@ class LedgerEntry(LedgerBase):
     seconds = Column(Float)
     graded_at = Column(DateTime)
     message = Column(Text)                            # why a submission was refused
-    results = Column(Text)                            # results.json, as text
+    results = Column(Text)                            # results.json as results/ holds it, as text
     answers = Column(Text)                            # {manual grade_id: checksum of the answer's text}
+
+
+class BatchRun(LedgerBase):
+    """One grade-batch run: how long it took on the clock, and how many submissions it graded."""
+    __tablename__ = "autograder_batch_runs"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    finished_at = Column(DateTime, nullable=False)
+    wall_seconds = Column(Float, nullable=False)      # from the start of the run to its last page
+    graded = Column(Integer, nullable=False)          # submissions graded (not skipped) by the run
 
 
 def checksum(text):
@@ -94,6 +108,14 @@ class ClassGradebook:
     def duedate(self, assignment):
         return self.gb.find_assignment(assignment).duedate
 
+    def max_score(self, assignment):
+        """All the points of an assignment, written answers included (nbgrader's max_score)."""
+        return float(self.gb.find_assignment(assignment).max_score)
+
+    def runs(self):
+        """Every recorded batch run, oldest first."""
+        return self.gb.db.query(BatchRun).order_by(BatchRun.id).all()
+
     def ledger(self):
         """Every ledger entry: the last grading of each submission."""
         return self.gb.db.query(LedgerEntry).all()
@@ -104,7 +126,8 @@ class ClassGradebook:
 
     # --- recording -----------------------------------------------------------------------------
     def record(self, job, graded, seconds):
-        """Record one graded submission: nbgrader's grades and comments, then the ledger row."""
+        """Record one graded submission: nbgrader's grades and comments, then the ledger row.
+        The late penalty is left to ``settle``."""
         self.gb.update_or_create_student(job.student)
         submission = self.gb.update_or_create_submission(job.assignment, job.student,
                                                          timestamp=graded.late.get("timestamp"))
@@ -112,7 +135,6 @@ class ClassGradebook:
         previous = self.entry(job.student, job.assignment)
         kept = json.loads(previous.answers) if previous and previous.answers else {}
         for notebook in submission.notebooks:
-            notebook.late_submission_penalty = graded.late.get("penalty") or None
             for grade in notebook.grades:
                 recorded = graded.cells.get(grade.name, {})
                 grade.auto_score = recorded.get("auto_score")
@@ -124,28 +146,79 @@ class ClassGradebook:
             for comment in notebook.comments:
                 comment.auto_comment = graded.cells.get(comment.name, {}).get("auto_comment")
         self.gb.db.commit()
-        self._write_ledger(job, status="graded", seconds=seconds, answers=json.dumps(answers),
-                           results=json.dumps(graded.results), score=graded.results["score"],
-                           max_score=graded.results["extra_data"]["max_score"],
-                           late_penalty=graded.late.get("penalty") or 0.0)
+        self._write_ledger(job.student, job.assignment, job.content_hash, status="graded", seconds=seconds,
+                           answers=json.dumps(answers), results=graded.results)
 
-    def record_refusal(self, job, message, seconds):
-        """Record input that cannot be graded (not a notebook, another assignment's notebook...)."""
-        self._write_ledger(job, status="refused", seconds=seconds, message=message)
+    def settle(self, student, assignment):
+        """Set the late penalty of a graded submission from its total score now, written answers
+        included, with the course's late-submission plugin (the ``plugin_class`` of nbgrader's
+        AssignLatePenalties); return ({grade_id: manual score or None}, the lateness as
+        ``report.rescore`` takes it)."""
+        submission = self.gb.find_submission(assignment, student)
+        seconds_late = float(submission.total_seconds_late or 0)
+        step = AssignLatePenalties(config=course_config())
+        step.init_plugin()
+        written, penalty = {}, 0.0
+        for notebook in submission.notebooks:
+            due = step.plugin_inst.late_submission_penalty(student, notebook.score, seconds_late) \
+                if seconds_late > 0 else None
+            notebook.late_submission_penalty = None if due is None else max(0.0, min(float(due), notebook.score))
+            penalty += notebook.late_submission_penalty or 0.0
+            written.update({grade.name: grade.manual_score for grade in notebook.grades})
+        self.gb.db.commit()
+        timestamp = submission.timestamp.isoformat() if submission.timestamp else None
+        return written, {"timestamp": timestamp, "seconds_late": seconds_late, "penalty": penalty}
 
-    def _write_ledger(self, job, **values):
-        entry = self.entry(job.student, job.assignment) or LedgerEntry(
-            student=job.student, assignment=job.assignment)
-        for name in ("score", "max_score", "late_penalty", "message", "results", "answers"):
+    def store_results(self, student, assignment, results):
+        """Keep ``results`` as what results/ and the feedback page now show."""
+        _set_results(self.entry(student, assignment), results)
+        self.gb.db.commit()
+
+    def record_refusal(self, student, assignment, content_hash, message, results, seconds=None, timestamp=None):
+        """Record input that cannot be graded (not a notebook, another assignment's notebook, a
+        misnamed notebook...) as a submission with 0 points, so that nbgrader's exports list it,
+        then its ledger row with ``message`` and ``results``."""
+        self.gb.update_or_create_student(student)
+        submission = self.gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = None
+            for grade in notebook.grades:
+                grade.auto_score, grade.manual_score, grade.needs_manual_grade = 0.0, None, False
+            for comment in notebook.comments:
+                comment.auto_comment = None
+        self.gb.db.commit()
+        self._write_ledger(student, assignment, content_hash, status="refused", seconds=seconds, message=message,
+                           results=results)
+
+    def record_run(self, wall_seconds, graded):
+        """Record one batch run's wall time (s) and the number of submissions it graded."""
+        self.gb.db.add(BatchRun(finished_at=_now(), wall_seconds=wall_seconds, graded=graded))
+        self.gb.db.commit()
+
+    def _write_ledger(self, student, assignment, content_hash, results, **values):
+        entry = self.entry(student, assignment) or LedgerEntry(student=student, assignment=assignment)
+        for name in ("message", "answers"):
             setattr(entry, name, values.get(name))
-        entry.content_hash, entry.status, entry.seconds = job.content_hash, values["status"], values["seconds"]
-        entry.graded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        _set_results(entry, results)
+        entry.content_hash, entry.status, entry.seconds = content_hash, values["status"], values["seconds"]
+        entry.graded_at = _now()
         self.gb.db.add(entry)
         self.gb.db.commit()
 
     def export_csv(self, path):
         """The class's grades as CSV, through nbgrader's own export plugin."""
         CsvExportPlugin(to=str(path)).export(self.gb)
+
+
+def _set_results(entry, results):
+    """Put ``results`` (a dict) in a ledger entry, with the score, maximum and penalty it states."""
+    entry.results, entry.score = json.dumps(results), results["score"]
+    entry.max_score = results["extra_data"].get("max_score")
+    entry.late_penalty = results["extra_data"].get("late", {}).get("penalty", 0.0)
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _manual_answers(autograded_text):

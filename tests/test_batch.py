@@ -1,6 +1,7 @@
 """Batch grading: nbgrader's layout in, a gradebook, grades.csv and feedback out; parallel,
 resumable after SIGKILL, skipping unchanged work, and the same on Dask with PostgreSQL."""
 import csv
+import json
 import os
 import signal
 import sqlite3
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.batch import grade_batch, summary_table
+from autograder.batch import Row, grade_batch, summary_table
 from autograder.course import ROOT
 from autograder.examples import catalog, source_notebook, with_replacements
 
@@ -57,9 +58,11 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
         ("ben", "softmax"): RELEASE["softmax"],
         ("ben", "hyperparameter_search"): b"{ this is not a notebook",
         ("cy", "softmax"): mistake,
+        ("fay", "softmax"): SOLUTION["hyperparameter_search"],   # another assignment's notebook
+        ("gus", "softmax"): b"",                                  # an empty file
     })
     (submitted / "dee" / "softmax").mkdir(parents=True)
-    (submitted / "dee" / "softmax" / "answers.ipynb").write_text("{}")
+    (submitted / "dee" / "softmax" / "<script>answers.ipynb").write_text("{}")  # misnamed, and its name is HTML
     (submitted / "eve" / "tensorflow_basics").mkdir(parents=True)
     out = tmp_path / "out"
     rows = by_submission(grade_batch(submitted, out, assignments=["softmax", "hyperparameter_search"], jobs=2,
@@ -70,6 +73,7 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
     assert rows[("ben", "hyperparameter_search")].status == "refused"
     assert "not valid JSON" in rows[("ben", "hyperparameter_search")].note
     assert "missing notebook softmax.ipynb" in rows[("dee", "softmax")].note
+    assert rows[("fay", "softmax")].status == rows[("gus", "softmax")].status == "refused"
     assert "unknown assignment folder" in rows[("eve", "tensorflow_basics")].note
     assert rows[("cy", "hyperparameter_search")].note == "no submission"
     # 22 hours late, one started day: nbgrader's late plugin (autograder.late) takes 10 % of the score.
@@ -83,6 +87,20 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
         page = (out / "feedback" / student / "softmax" / "softmax.html").read_text()
         assert "record_for_grader" not in page  # hidden tests never reach feedback
         assert (out / "autograded" / student / "softmax" / "softmax.ipynb").exists()
+    # What a learner handed in and could not be graded is in every output with 0 and the reason.
+    for student, assignment, reason in [("ben", "hyperparameter_search", "not valid JSON"),
+                                        ("fay", "softmax", "is a notebook of assignment 'hyperparameter_search'"),
+                                        ("gus", "softmax", "is empty, not a Jupyter notebook"),
+                                        ("dee", "softmax", "rename it softmax.ipynb")]:
+        assert exported[(student, assignment)]["score"] == "0.0"
+        results = json.loads((out / "results" / student / f"{assignment}.json").read_text())
+        assert results["score"] == 0 and reason in results["extra_data"]["refused"]
+        page = (out / "feedback" / student / assignment / f"{assignment}.html").read_text()
+        assert "could not be graded" in page and reason.replace("'", "&#x27;") in page
+    assert "&lt;script&gt;answers.ipynb" in page and "<script" not in page
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:  # a submission with 0, which formgrader lists
+        for student, assignment in [("ben", "hyperparameter_search"), ("fay", "softmax"), ("dee", "softmax")]:
+            assert gb.find_submission(assignment, student).score == 0
     table = summary_table(list(rows.values()))
     assert "missing notebook" in table and "refused" in table
     report = subprocess.run([sys.executable, "-m", "autograder", "report", "--out", str(out)], cwd=ROOT,
@@ -90,17 +108,30 @@ def test_a_class_is_graded_recorded_exported_and_summarised(built, tmp_path, mis
     assert report.returncode == 0 and "4 graded submissions" in report.stdout, report.stderr
     page = (out / "report.html").read_text()
     assert page.count("<img") == 3 and "test_one_hot" in page
+    wall = json.loads((out / "batch-summary.json").read_text())["wall_seconds"]
+    assert f"{wall:.0f} s of wall time (1 run)" in page
 
 
 def test_unchanged_submissions_are_skipped_and_changed_ones_regraded(built, tmp_path, mistake):
-    submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): mistake, ("ben", "softmax"): RELEASE["softmax"]})
+    submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): mistake,
+                                                     ("ben", "softmax"): (RELEASE["softmax"], "yesterday")})
     out = tmp_path / "out"
-    first = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
-    again = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
+    first = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1,
+                                      duedates={"softmax": "2026-11-20 23:59 UTC"}))
+    # A timestamp.txt that is not a date is the learner's: graded, as on time, and said.
+    said = "graded as on time: timestamp.txt 'yesterday' is not a date"
+    assert first[("ben", "softmax")].status == "graded" and said in first[("ben", "softmax")].note
+    assert first[("ben", "softmax")].late_penalty == 0
+    again = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1,
+                                      duedates={"softmax": "2026-11-20 23:59 UTC"}))
     assert {row.status for row in again.values()} == {"skipped"}
+    assert said in again[("ben", "softmax")].note
+    summary = json.loads((out / "batch-summary.json").read_text())["rows"]
+    assert [row["note"] for row in summary if row["student"] == "ben"][0].endswith(said)
     assert again[("ada", "softmax")].score == first[("ada", "softmax")].score
     nbformat.write(SOLUTION["softmax"], submitted / "ada" / "softmax" / "softmax.ipynb")  # a resubmission
-    third = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
+    third = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1,
+                                      duedates={"softmax": "2026-11-20 23:59 UTC"}))
     assert third[("ada", "softmax")].status == "graded" and third[("ada", "softmax")].score == MAX["softmax"]
     assert third[("ben", "softmax")].status == "skipped"
     assert float(grades(out)[("ada", "softmax")]["score"]) == MAX["softmax"]
@@ -194,6 +225,43 @@ def test_the_same_batch_on_a_dask_cluster_into_postgresql(built, tmp_path, postg
     assert {row.status for row in again} == {"skipped"}
 
 
+def test_a_written_score_reaches_every_output_and_the_late_penalty_is_on_the_total_score(built, tmp_path):
+    submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): (SOLUTION["softmax"], "2026-11-22 12:00:00 UTC")})
+    out = tmp_path / "out"
+    due = {"softmax": "2026-11-20 23:59:00 UTC"}  # 36 hours late: 2 started days, 20 %
+    first = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1, duedates=due))
+    assert first[("ada", "softmax")].late_penalty == pytest.approx(0.2 * 15)
+    assert "3 written point(s) to grade in formgrader" in first[("ada", "softmax")].note
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:  # what formgrader's save does
+        grade = gb.find_grade("softmax_derivative_proof", "softmax", "softmax", "ada")
+        grade.manual_score, grade.needs_manual_grade = 2.5, False
+        gb.db.commit()
+    row = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1, duedates=due))[("ada", "softmax")]
+    assert row.status == "skipped" and "results and feedback updated" in row.note
+    assert (row.score, row.late_penalty) == (pytest.approx(14.0), pytest.approx(3.5))  # 0.2 x (15 + 2.5)
+    results = json.loads((out / "results" / "ada" / "softmax.json").read_text())
+    assert results["extra_data"]["manually_graded"][0]["score"] == 2.5
+    assert results["score"] == pytest.approx(14.0) and results["extra_data"]["raw_score"] == pytest.approx(17.5)
+    assert "Written answer(s): 2.5 of 3 points." in results["output"]
+    exported = grades(out)[("ada", "softmax")]
+    assert [float(exported[c]) for c in ("raw_score", "late_submission_penalty", "score")] == pytest.approx([17.5, 3.5, 14.0])
+    page = (out / "feedback" / "ada" / "softmax" / "softmax.html").read_text()
+    assert "2.5 / 3.0" in page and "BEGIN HIDDEN TESTS" not in page and "record_for_grader" not in page
+    again = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1, duedates=due))[("ada", "softmax")]
+    assert again.note == "unchanged since it was graded"  # nothing left to bring up to date
+
+
+def test_the_summary_table_keeps_the_end_of_notes_and_first_failures():
+    note = "missing notebook softmax.ipynb (found " + "a_very_long_name_" * 8 + ".ipynb; rename it softmax.ipynb)"
+    failure = "test_sample_beta: every value lies in [0.0001, 0.1], " + "which is far too narrow " * 6 \
+        + "Did you forget the '1 -' in beta = 1 - 10**r?"
+    table = summary_table([Row("ada", "softmax", "problem", note=note),
+                           Row("ben", "softmax", "graded", 9.0, 18.0, first_failure=failure)])
+    assert "first failure" in table.splitlines()[0]
+    assert "rename it softmax.ipynb)" in table and "missing notebook" in table
+    assert "in beta = 1 - 10**r?" in table and "test_sample_beta" in table
+
+
 def test_bad_batch_input_gets_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(tmp_path / "nowhere")],
                             cwd=ROOT, capture_output=True, text=True)
@@ -201,6 +269,15 @@ def test_bad_batch_input_gets_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(tmp_path), "--assignment", "nope"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "unknown assignment" in result.stderr
+    (tmp_path / "submitted").mkdir()
+    for due, said in [("sofmax=2026-11-20 23:59 UTC", "unknown assignment 'sofmax'"),
+                      ("softmax=next friday", "cannot read the due date"),
+                      ("batch_norm=2026-11-20 23:59 UTC", "this run grades only softmax")]:
+        result = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(tmp_path / "submitted"),
+                                 "--assignment", "softmax", "--due", due, "--out", str(tmp_path / "out")],
+                                cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+        assert not (tmp_path / "out").exists()  # nothing written: no folder, no gradebook
 
 
 def test_one_student_is_graded_again_whatever_the_ledger_says(built, tmp_path):

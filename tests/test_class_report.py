@@ -1,5 +1,5 @@
 """The class report groups the same mistake across learners and draws its plots."""
-from autograder.class_report import mistake_key, render
+from autograder.class_report import mistake_key, render, score_figure
 
 
 def results(score, failures):
@@ -25,3 +25,14 @@ def test_report_counts_one_mistake_with_different_values_once_and_names_the_weak
     assert "<b>test_a</b>, passed by 1 of 3" in page
     assert "test_b</b>" not in page  # passed by everyone, so not among what the class is missing
     assert "No graded submissions" in render([])
+
+
+def test_report_gives_wall_time_and_worker_time_apart_and_counts_in_whole_numbers():
+    entries = [("ann", "softmax", results(2, {}), 4.0), ("bob", "softmax", results(4, {}), 8.0)]
+    page = render(entries, runs=[6.0])
+    assert "6 s of wall time (1 run)" in page and "the workers spent 12 s grading them, 6.0 s per submission" in page
+    figure = score_figure({"softmax": [0.5], "batch_norm": [0.25, 1.0]})
+    for ax in figure.axes:
+        low, high = ax.get_ylim()
+        ticks = [tick for tick in ax.get_yticks() if low <= tick <= high]
+        assert ticks and all(float(tick).is_integer() for tick in ticks), ticks

@@ -73,7 +73,7 @@ def test_grade_batch_keeps_no_zero_and_grades_the_work_next_time(submission, tmp
         assert db.execute("select count(*) from submitted_assignment").fetchone() == (0,)
     working = autograder("grade-batch", str(tmp_path / "submitted"), "--out", str(out), "--jobs", "1", env=os.environ)
     assert working.returncode == 0, working.stdout + working.stderr
-    assert "15/15" in working.stdout and "unchanged" not in working.stdout
+    assert "15/18" in working.stdout and "unchanged" not in working.stdout  # 3 written points to grade
 
 
 def test_gradescope_flags_the_run_and_blames_the_grader(submission, tmp_path):
