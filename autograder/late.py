@@ -4,6 +4,11 @@ nbgrader's ``AssignLatePenalties`` step calls the plugin with the score of each 
 after the assignment's due date (from the submission's ``timestamp.txt`` and the gradebook's
 ``duedate``). The built-in plugin offers no penalty or a zero; this one takes a fraction of the
 score per started day late. nbgrader_config.py selects it and sets the fraction.
+
+nbgrader calls it when it autogrades, before any written answer is scored, so with the autograded
+points only; grade-batch calls it again at every run with the notebook's total score, written
+answers included (``record.ClassGradebook.settle``). The penalty is therefore a fraction of the
+total: 2 started days late with 15 autograded and 2.5 written points, 0.2 x 17.5 = 3.5.
 """
 import math
 
