@@ -152,22 +152,23 @@ class ClassGradebook:
     def settle(self, student, assignment):
         """Set the late penalty of a graded submission from its total score now, written answers
         included, with the course's late-submission plugin (the ``plugin_class`` of nbgrader's
-        AssignLatePenalties); return ({grade_id: manual score or None}, the lateness as
-        ``report.rescore`` takes it)."""
+        AssignLatePenalties); return ({grade_id: the cell's points as nbgrader counts them (a
+        manual score over the autograder's, extra credit added), None when not graded yet}, the
+        lateness), as ``report.rescore`` takes them."""
         submission = self.gb.find_submission(assignment, student)
         seconds_late = float(submission.total_seconds_late or 0)
         step = AssignLatePenalties(config=course_config())
         step.init_plugin()
-        written, penalty = {}, 0.0
+        scores, penalty = {}, 0.0
         for notebook in submission.notebooks:
             due = step.plugin_inst.late_submission_penalty(student, notebook.score, seconds_late) \
                 if seconds_late > 0 else None
             notebook.late_submission_penalty = None if due is None else max(0.0, min(float(due), notebook.score))
             penalty += notebook.late_submission_penalty or 0.0
-            written.update({grade.name: grade.manual_score for grade in notebook.grades})
+            scores.update({grade.name: _points(grade) for grade in notebook.grades})
         self.gb.db.commit()
         timestamp = submission.timestamp.isoformat() if submission.timestamp else None
-        return written, {"timestamp": timestamp, "seconds_late": seconds_late, "penalty": penalty}
+        return scores, {"timestamp": timestamp, "seconds_late": seconds_late, "penalty": penalty}
 
     def store_results(self, student, assignment, results):
         """Keep ``results`` as what results/ and the feedback page now show."""
@@ -208,6 +209,12 @@ class ClassGradebook:
     def export_csv(self, path):
         """The class's grades as CSV, through nbgrader's own export plugin."""
         CsvExportPlugin(to=str(path)).export(self.gb)
+
+
+def _points(grade):
+    """A cell's points as nbgrader's Grade.score counts them, or None when it is not graded yet."""
+    points = grade.manual_score if grade.manual_score is not None else grade.auto_score
+    return None if points is None else float(points) + float(grade.extra_credit or 0.0)
 
 
 def _set_results(entry, results):

@@ -61,11 +61,12 @@ def results(db_url, assignment, student, judged_notebook, execution_time, late=N
                     "extra_data": extra}, late=late or {})
 
 
-def rescore(results, written=None, late=None):
+def rescore(results, scores=None, late=None):
     """A copy of ``results`` with its score and output made from its parts.
 
     Inputs:
-        written:  {grade_id: points or None} of the written answers, as graded in formgrader
+        scores:   {grade_id: points or None (not graded yet)} of the cells, as the gradebook holds
+                  them once formgrader has scored a written answer or changed a test's score
                   (default: the scores ``results`` already holds)
         late:     {"timestamp", "seconds_late" (s), "penalty" (points)} as nbgrader's gradebook
                   holds them (default: the lateness ``results`` already holds)
@@ -75,9 +76,13 @@ def rescore(results, written=None, late=None):
     """
     results = json.loads(json.dumps(results))
     extra = results["extra_data"]
-    if written is not None:
+    if scores is not None:
         for answer in extra["manually_graded"]:
-            answer["score"] = written.get(answer["name"])
+            answer["score"] = scores.get(answer["name"])
+        for test in results["tests"]:
+            if scores.get(test["name"]) is not None:
+                test["score"] = scores[test["name"]]
+                test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
     late = extra.get("late", {}) if late is None else late
     replaced = extra.get("replaced_characters", 0)
     tests, manual = results["tests"], extra["manually_graded"]
