@@ -250,12 +250,14 @@ def test_a_written_score_reaches_every_output_and_the_late_penalty_is_on_the_tot
     again = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1, duedates=due))[("ada", "softmax")]
     assert again.note == "unchanged since it was graded"  # nothing left to bring up to date
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:  # formgrader: a test's score changed by hand
-        gb.find_grade("test_softmax", "softmax", "softmax", "ada").manual_score = 1.0
+        gb.find_grade("test_softmax", "softmax", "softmax", "ada").manual_score = 1.0  # of 2
+        gb.find_grade("softmax_derivative_proof", "softmax", "softmax", "ada").extra_credit = 0.5
         gb.db.commit()
     row = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1, duedates=due))[("ada", "softmax")]
     results = json.loads((out / "results" / "ada" / "softmax.json").read_text())
     assert {t["name"]: t["score"] for t in results["tests"]}["test_softmax"] == 1.0
-    assert row.score == results["score"] == pytest.approx(0.8 * 16.5) == float(grades(out)[("ada", "softmax")]["score"])
+    assert results["extra_data"]["manually_graded"][0]["score"] == 3.0
+    assert row.score == results["score"] == pytest.approx(0.8 * 17) == float(grades(out)[("ada", "softmax")]["score"])
 
 
 def test_the_summary_table_keeps_the_end_of_notes_and_first_failures():
