@@ -152,7 +152,7 @@ def grade_batch(submitted, out, *, assignments=None, students=None, regrade=Fals
                     rows.append(_refuse(book, out, submitted, job.student, job.assignment, entry.message, job=job,
                                         seconds=entry.seconds))
                     continue
-                keep_submission(out, job)
+                keep_submission(out, job, submitted=submitted)
                 results, changed = _refresh(book, out, job.student, job.assignment)
                 rows.append(_row(job, "skipped", results, None, "unchanged since it was graded",
                                  "results and feedback updated to the gradebook's scores" if changed else ""))
@@ -217,7 +217,7 @@ def _keep(book, out, submitted, job, outcome):
     """Write one outcome's files, then its gradebook record (the ledger row last); return its Row."""
     if outcome.status == "graded":
         graded = outcome.graded
-        keep_submission(out, job, graded.autograded)
+        keep_submission(out, job, graded.autograded, submitted)
         _page(out, job.student, job.assignment).unlink(missing_ok=True)  # stale
         book.record(job, graded, outcome.seconds)
         results, _ = _refresh(book, out, job.student, job.assignment)

@@ -71,11 +71,15 @@ def is_course_directory(out):
     return config.is_file() and MARK in config.read_text()
 
 
-def keep_submission(out, job, autograded=None):
+def keep_submission(out, job, autograded=None, submitted=None):
     """Put a graded submission (a ``collect.Job``) where nbgrader expects it: its notebook in
     submitted/, ``autograded`` (the judged notebook's text; None when it is already there, as for
-    a submission unchanged since it was graded) in autograded/, and its timestamp and secret in both."""
+    a submission unchanged since it was graded) in autograded/, and its timestamp and secret in both.
+    A submitted/ that is the batch's input folder ``submitted`` is left alone: it holds the learner's
+    own files (a timestamp.txt that is not a date among them)."""
     notebooks = {"submitted": job.notebook, "autograded": autograded.encode() if autograded is not None else None}
+    if _is_input(out, submitted):
+        del notebooks["submitted"]
     for step, notebook in notebooks.items():
         folder = Path(out) / step / job.student / job.assignment
         if notebook is not None:
@@ -94,10 +98,13 @@ def drop_submission(out, student, assignment, submitted):
     """Remove a submission's copies in ``out``'s autograded/ and submitted/ (of an earlier grading),
     so that formgrader neither shows nor regrades them; a submitted/ that is the batch's input
     folder ``submitted`` is left alone."""
-    out = Path(out)
-    steps = ["autograded"] + ([] if (out / "submitted").resolve() == Path(submitted).resolve() else ["submitted"])
-    for step in steps:
-        shutil.rmtree(out / step / student / assignment, ignore_errors=True)
+    for step in ["autograded"] + ([] if _is_input(out, submitted) else ["submitted"]):
+        shutil.rmtree(Path(out) / step / student / assignment, ignore_errors=True)
+
+
+def _is_input(out, submitted):
+    """True when ``out``'s submitted/ is the batch's input folder ``submitted``."""
+    return submitted is not None and (Path(out) / "submitted").resolve() == Path(submitted).resolve()
 
 
 def mirror(source, copy):

@@ -225,6 +225,16 @@ def test_the_same_batch_on_a_dask_cluster_into_postgresql(built, tmp_path, postg
     assert {row.status for row in again} == {"skipped"}
 
 
+def test_a_batch_whose_input_is_the_course_directorys_submitted_folder_leaves_the_learners_files_alone(built, tmp_path):
+    out = tmp_path / "grading"
+    submitted = write_class(out / "submitted", {("ada", "softmax"): (RELEASE["softmax"], "yesterday"),
+                                                ("ben", "softmax"): b""})
+    rows = by_submission(grade_batch(submitted, out, assignments=["softmax"], jobs=1))
+    assert rows[("ada", "softmax")].status == "graded" and rows[("ben", "softmax")].status == "refused"
+    assert (submitted / "ada" / "softmax" / "timestamp.txt").read_text() == "yesterday"
+    assert (submitted / "ben" / "softmax" / "softmax.ipynb").exists()
+
+
 def test_a_written_score_reaches_every_output_and_the_late_penalty_is_on_the_total_score(built, tmp_path):
     submitted = write_class(tmp_path / "submitted", {("ada", "softmax"): (SOLUTION["softmax"], "2026-11-22 12:00:00 UTC")})
     out = tmp_path / "out"
