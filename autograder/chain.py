@@ -15,10 +15,14 @@ Feedback buttons and ``python -m autograder`` all grade the same way:
 * pages: every HTML page nbconvert renders with the course's configuration (the feedback pages,
   formgrader's) runs ``MakeInert`` first and cleans HTML with the course's allow-list, so a
   submission's HTML is shown and never run. ``MakeInert`` also runs in the autograde chain, so
-  the stored notebook formgrader opens is inert whatever the server's configuration.
+  the stored notebook formgrader opens is inert whatever the server's configuration. The pages'
+  templates find the course's own first (``PAGE_TEMPLATES``, see autograder/pages.py): output
+  that wraps, figures that fit, and MathJax from installed packages in place of a CDN.
 
-This module imports nothing, so loading a configuration stays cheap.
+This module imports nothing but the standard library's finders, so loading a configuration stays cheap.
 """
+import importlib.util
+import os
 
 SANITIZE = [
     "nbgrader.preprocessors.ClearOutput",
@@ -48,6 +52,11 @@ FEEDBACK = [
 PAGES = [
     "autograder.inert.MakeInert",
 ]
+PAGE_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "pages")
+# nbgrader's feedback and formgrade templates, which nbgrader adds itself only when the
+# configuration names no template folder.
+NBGRADER_TEMPLATES = os.path.join(importlib.util.find_spec("nbgrader").submodule_search_locations[0],
+                                  "server_extensions", "formgrader", "templates")
 
 
 def use_course_chain(c):
@@ -61,7 +70,10 @@ def use_course_chain(c):
 def use_inert_pages(c):
     """Make every HTMLExporter configured by ``c`` (feedback pages, formgrader) show HTML inert:
     the ``PAGES`` steps, nbconvert's ``sanitize_html`` (no script for JavaScript or widget outputs,
-    HTML outputs cleaned), and the course's allow-list as its ``clean_html`` filter."""
+    HTML outputs cleaned), and the course's allow-list as its ``clean_html`` filter; and find the
+    course's page templates before nbgrader's, with the filter that inlines MathJax in them."""
     c.HTMLExporter.preprocessors = list(PAGES)
     c.HTMLExporter.sanitize_html = True
-    c.HTMLExporter.filters = {"clean_html": "autograder.inert.clean_html"}
+    c.HTMLExporter.filters = {"clean_html": "autograder.inert.clean_html",
+                              "mathjax_script": "autograder.pages.mathjax_script"}
+    c.HTMLExporter.extra_template_basedirs = [PAGE_TEMPLATES, NBGRADER_TEMPLATES]

@@ -46,9 +46,11 @@ class JupyterServer:
         with urllib.request.urlopen(request, timeout=600) as response:
             return json.loads(response.read())
 
-    def page(self, browser, path):
-        """A logged-in page at ``path`` (the token goes through the login form, as a person types it)."""
+    def page(self, browser, path, prepare=lambda page: None):
+        """A logged-in page at ``path`` (the token goes through the login form, as a person types it);
+        ``prepare`` gets the page before it loads anything (to watch or route its requests)."""
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        prepare(page)
         page.goto(f"{self.base}/login?next={urllib.request.quote(path)}")
         page.fill("input[type=password]", TOKEN)
         page.click("button[type=submit]")

@@ -7,6 +7,7 @@ import csv
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,7 @@ from nbgrader.api import Gradebook
 
 from autograder.batch import grade_batch
 from autograder.course import ROOT, available_assignments
-from autograder.examples import source_notebook
+from autograder.examples import catalog, source_notebook, with_replacements
 from autograder.jupyter import prepare_formgrader, prepare_lab
 from jupyter_servers import JupyterServer  # noqa: E402 - tests/ is on sys.path
 
@@ -261,3 +262,140 @@ def test_a_submissions_scripts_never_run_in_its_feedback_page_or_in_formgrader(b
             page.close()
     finally:
         server.stop()
+
+
+# The end of the failure message of a softmax that overflows (autograder/checks/softmax.py).
+OVERFLOW_TAIL = "from Z before exponentiating (it does not change the result)."
+
+
+@pytest.fixture(scope="module")
+def failing_softmax(tmp_path_factory):
+    """grade-batch's output folder for one softmax submission that fails with a long message (no
+    max shift, so exp overflows), with a figure wider than a page (softmax's own, 13 inches) and
+    hostile_html's math payloads in a markdown cell."""
+    base = tmp_path_factory.mktemp("readable")
+    mistake = next(m for m in catalog("mistakes", "softmax") if m.name == "softmax_no_max_shift")
+    nb = with_replacements(source_notebook("softmax"), [mistake])
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(hostile_html.math_markdown()))
+    path = base / "submitted" / "ada" / "softmax" / "softmax.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    grade_batch(base / "submitted", base / "grading", assignments=["softmax"], jobs=1)
+    return base / "grading"
+
+
+def offline(page, attempted):
+    """Abort every request ``page`` makes that would leave the machine, and add its URL to ``attempted``."""
+    def route(route):
+        url = urllib.parse.urlsplit(route.request.url)
+        if url.scheme in ("file", "data") or url.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            attempted.append(route.request.url)
+            route.abort()
+    page.route("**/*", route)
+
+
+def readability(page):
+    """What keeps a page from being read without scrolling sideways: output boxes that scroll or
+    whose text runs past them, images wider than the page, and the page itself scrolling."""
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth;
+        const boxes = [...document.querySelectorAll('div.output_subarea pre')];
+        const outside = box => {
+            const shown = box.getBoundingClientRect(), text = document.createRange();
+            text.selectNodeContents(box);
+            return [...text.getClientRects()].some(line => line.right > shown.right + 1 || line.left < shown.left - 1);
+        };
+        const images = [...document.querySelectorAll('img')];
+        return {
+            "scrolling boxes": boxes.filter(b => b.scrollWidth > b.clientWidth || outside(b)).map(b => b.textContent.slice(0, 60)),
+            "wide images": images.filter(i => i.getBoundingClientRect().right > width + 1).map(i => i.naturalWidth),
+            "page scrolls": document.documentElement.scrollWidth > width,
+        };
+    }""")
+
+
+def scaled_images(page):
+    """How many images the page shows narrower than they are."""
+    return page.evaluate("() => [...document.querySelectorAll('img')].filter(i => i.naturalWidth > i.width + 1).length")
+
+
+def raw_math(page, rendered):
+    """Text of the rendered markdown (elements matching ``rendered``) outside typeset math that
+    still holds a $ sign, i.e. LaTeX MathJax did not typeset."""
+    return page.evaluate("""rendered => {
+        const left = [];
+        for (const cell of document.querySelectorAll(rendered)) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (node.data.includes('$') && !node.parentElement.closest('mjx-container, .MathJax, script, code, pre'))
+                    left.push(node.data.trim().slice(0, 80));
+            }
+        }
+        return left;
+    }""", rendered)
+
+
+def in_math(page, math, selector):
+    """Elements matching ``selector`` inside typeset math (elements matching ``math``), each as its
+    link's target or its tag name."""
+    return page.evaluate("""([math, selector]) => [...document.querySelectorAll(math)]
+        .flatMap(m => [...m.querySelectorAll(selector)])
+        .map(e => e.getAttribute('href') || e.getAttribute('xlink:href') || e.tagName)""", [math, selector])
+
+
+def expect_readable(page, name, math, rendered, typeset_at_least):
+    """The page ``page`` (loaded, its math typeset) reads without scrolling sideways, shows the end
+    of the overflow message, scales its figures to its width and typesets its math safely."""
+    assert readability(page) == {"scrolling boxes": [], "wide images": [], "page scrolls": False}, name
+    assert scaled_images(page) >= 1, f"{name}: the 13-inch figure is shown at its own width"
+    message = page.locator("div.output_error pre", has_text=OVERFLOW_TAIL)
+    scroll_to(page, message)
+    page.screenshot(path=str(SCREENSHOTS / f"readable-{name}-message.png"))
+    scroll_to(page, page.locator("div.output_png img").first)
+    page.screenshot(path=str(SCREENSHOTS / f"readable-{name}-figure.png"))
+    assert page.locator(math).count() >= typeset_at_least, f"{name}: math was not typeset"
+    assert raw_math(page, rendered) == [], name
+    # the link, in what is shown and in the MathML kept for screen readers
+    assert set(in_math(page, math, "a, [href]")) == {hostile_html.MATH_LINK}, f"{name}: math keeps only its link to a web page"
+    assert in_math(page, math, ".score, .tabbable") == [], f"{name}: math poses as formgrader's score fields"
+    traces = payload_traces(page)
+    assert traces == {"ran": [], "title": "", "live elements": []}, (name, traces)
+    page.keyboard.press("Control+Home")
+    scroll_to(page, page.get_by_text("math javascript: link"))
+    page.screenshot(path=str(SCREENSHOTS / f"readable-{name}-hostile-math.png"))
+
+
+def test_a_feedback_page_reads_without_scrolling_and_typesets_its_math_offline(browser, failing_softmax):
+    """The learner's page, opened as a file with no network: the overflow message wraps and ends
+    in view, the figure fits the page, every formula is typeset (MathJax is in the page), the
+    hostile math does nothing, and the page asked nothing of any other machine."""
+    page, attempted = browser.new_page(viewport={"width": 1200, "height": 900}), []
+    offline(page, attempted)
+    page.goto((failing_softmax / "feedback" / "ada" / "softmax" / "softmax.html").as_uri())
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")  # the first typesetting of the page is done
+    page.screenshot(path=str(SCREENSHOTS / "readable-feedback-top.png"))
+    expect_readable(page, "feedback", "mjx-container", "div.text_cell_render", typeset_at_least=30)
+    assert attempted == []
+    page.close()
+
+
+def test_formgraders_page_reads_without_scrolling_and_typesets_math_from_the_local_server(browser, failing_softmax):
+    """The instructor's page of the same submission: the same reading, and MathJax comes from the
+    Jupyter server, so formgrader's own script, which waits for MathJax, runs to its end."""
+    with Gradebook(f"sqlite:///{failing_softmax / 'gradebook.db'}") as gb:
+        submission = gb.find_submission_notebook("softmax", "softmax", "ada").id
+    server, attempted = JupyterServer(prepare_formgrader(failing_softmax), "/formgrader", learner=False), []
+    try:
+        page = server.page(browser, f"/formgrader/submissions/{submission}/",
+                           prepare=lambda page: offline(page, attempted))
+        page.wait_for_function("() => window.MathJax && MathJax.loaded && formgrader.loaded", timeout=60000)
+        page.wait_for_function("() => !$('body, html').is(':animated')")  # formgrader's scroll once MathJax is done
+        page.screenshot(path=str(SCREENSHOTS / "readable-formgrader-top.png"))
+        expect_readable(page, "formgrader", ".MathJax", "div.text_cell_render", typeset_at_least=30)
+        page.close()
+    finally:
+        server.stop()
+    assert attempted == []

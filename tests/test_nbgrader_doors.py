@@ -27,7 +27,7 @@ from nbgrader.utils import notebook_hash
 from nbgrader.validator import Validator
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import chain
+from autograder import chain, pages
 from autograder.batch import grade_batch
 from autograder.check import is_test_cell
 from autograder.cli import main
@@ -209,6 +209,19 @@ def test_every_doors_feedback_pages_hold_no_hidden_test(doors, door):
         assert all(marker in judged for marker in HIDDEN)  # the hidden tests were there to be removed
         page = (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         assert not [marker for marker in HIDDEN if marker in page], f"{door}: {student}'s page shows a hidden test"
+
+
+@pytest.mark.parametrize("door", ["grade-batch", "nbgrader", "formgrader"])
+def test_every_doors_feedback_pages_wrap_output_and_carry_mathjax_inline(doors, door):
+    """Every door writes the course's readable page (autograder/pages.py): its style, and MathJax
+    with its safe filter in the page, so that it typesets math offline, with no script from elsewhere."""
+    inline = [pages.mathjax_script("tex-svg-full.js"), pages.mathjax_script("ui/safe.js")]
+    for student in doors["submissions"]:
+        page = (doors[door] / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        head = page[:page.index("</head>")]
+        assert "overflow-wrap: anywhere" in head, f"{door}: {student}'s page wraps no output"
+        assert all(script in head for script in inline), f"{door}: {student}'s page has no MathJax of its own"
+        assert "<script src" not in head, f"{door}: {student}'s page loads a script from elsewhere"
 
 
 @pytest.mark.parametrize("door", ["nbgrader", "formgrader"])

@@ -39,6 +39,27 @@ HTML_PAYLOADS = {
 MARKDOWN_PAYLOADS = {"markdown javascript: link": f"[click me {MARK} md](javascript:{run('mdlink')})"}
 JAVASCRIPT_OUTPUT = run("javascript output")
 
+# Math that MathJax, rendering it as written, would make a link that runs script or shows data, a
+# style or box that loads an image, a package it fetches, or ids and classes that pose as the page's
+# own (formgrader's script finds its score fields by class); beside a link to a web page, which
+# MathJax keeps.
+MATH_PAYLOADS = {
+    "math javascript: link": rf"$\href{{javascript:{run('math link')}}}{{x}}$",
+    "math data: link": rf"$\href{{data:text/html;base64,{MARK}}}{{y}}$",
+    "math style": r"$\style{background-image: url(https://example.invalid/style.png)}{z}$",
+    "math bbox": r"$\bbox[background-image: url(https://example.invalid/bbox.png)]{w}$",
+    "math require": r"$\require{https://example.invalid/require.js}$",
+    "math class and id": rf"$\class{{score tabbable}}{{v}} \cssId{{{MARK}}}{{u}}$",
+}
+MATH_LINK = "https://example.org/"
+
+
+def math_markdown():
+    """A markdown cell with each of MATH_PAYLOADS, and the legitimate link, on a line of its own."""
+    lines = [f"{name}: {math}" for name, math in MATH_PAYLOADS.items()]
+    return "\n\n".join(lines + [rf"a link: $\href{{{MATH_LINK}}}{{\text{{the course}}}}$"])
+
+
 LEGIT_HTML = "<table><tr><th>learning rate</th><th>loss</th></tr><tr><td>0.1</td><td>0.25</td></tr></table>"
 LEGIT_MARKDOWN = ("## Legit heading\n\nThe loss is $L = -\\sum_i y_i \\log a_i$ and $a < b$.\n\n"
                   "| rate | loss |\n|---|---|\n| 0.1 | 0.25 |\n")
