@@ -24,7 +24,7 @@ validate: $(STAMP) sandbox-tools
 lab: $(STAMP)
 	$(PY) -m autograder lab
 
-# The instructor's formgrader on ./grading, the output of `python -m autograder grade-batch`.
+# The instructor's formgrader on ./grading, the class's course directory (course-directory, grade-batch).
 formgrader: $(STAMP)
 	$(PY) -m autograder formgrader
 

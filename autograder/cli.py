@@ -138,13 +138,14 @@ def cmd_bench(args):
 def cmd_lab(args):
     from .jupyter import prepare_lab, serve
     workspace = prepare_lab(args.dir)
-    return serve(workspace.resolve(), args.port, "/lab", "JupyterLab on the learner's notebooks", learner=True)
+    return serve(workspace.resolve(), args.port, "/lab", "JupyterLab", "JupyterLab on the learner's notebooks",
+                 learner=True)
 
 
 def cmd_formgrader(args):
     from .jupyter import prepare_formgrader, serve
     out = prepare_formgrader(args.out)
-    return serve(out, args.port, "/formgrader", "formgrader on the class gradebook", learner=False)
+    return serve(out, args.port, "/formgrader", "formgrader", "formgrader on the class gradebook", learner=False)
 
 
 def cmd_demo(args):
