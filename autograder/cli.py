@@ -1,4 +1,7 @@
-"""Command line: python -m autograder {build,validate,grade,course-directory,grade-batch,feedback-zips,gradescope,report,bench,bundle,lab,formgrader,demo}.
+"""Command line: python -m autograder COMMAND, for the course's instructors and CI.
+
+Commands: build, validate, grade, demo, course-directory, grade-batch, report, feedback-zips, bundle,
+gradescope, gradescope-run, bench, lab, formgrader.
 
 Exit codes: 0 when the command did its job (a graded submission may score anything),
 2 with one line on bad input, 1 only when the grader itself failed.

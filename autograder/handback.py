@@ -3,8 +3,8 @@
 nbgrader's release_feedback hands pages back through its exchange (a JupyterHub). A class on an
 LMS gets, from ``feedback_zips``, ``feedback-zips/<assignment>/<student>.zip`` in the course
 directory, holding ``<assignment>/<notebook>.html`` from ``feedback/<student>/<assignment>/``, to
-attach to that learner's submission. A zip is rewritten only when its pages changed, and the zip
-of a learner who no longer has a page is removed.
+attach to that learner's submission. A zip is rewritten only when one of its pages was, and the
+zip of a learner who no longer has a page is removed.
 """
 import io
 import time

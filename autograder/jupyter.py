@@ -9,8 +9,9 @@ Feedback buttons; then ``nbgrader export`` (or the next grade-batch) writes the 
 into grades.csv.
 
 ``serve`` runs either server in the foreground. A server never outlives what started it: Ctrl-C,
-SIGTERM (``kill``, or make's own on its death) or the death of its parent, even by SIGKILL, stops
-it, so no orphan keeps the gradebook on its port. A busy port is one line, before any URL.
+SIGTERM (``kill`` of the wrapper, or of make, which passes SIGTERM on to it) or the death of the
+wrapper's parent, even by SIGKILL, stops it, so no orphan keeps the gradebook on its port. A busy
+port is one line, before any URL.
 """
 import ctypes
 import errno

@@ -1,10 +1,11 @@
 """`make lab` and `make formgrader` (issue 13): the Jupyter server stops with the wrapper that
-started it, whether the wrapper gets SIGTERM or SIGKILL, and the wrapper stops with its own
-parent (make), so no orphan keeps serving the gradebook on the port; a busy port is one line with
-its fix, exit 2, before any URL is printed.
+started it, whether the wrapper gets SIGTERM or SIGKILL, and the wrapper stops with make, so no
+orphan keeps serving the gradebook on the port; a busy port is one line with its fix, exit 2,
+before any URL is printed.
 
-The wrapper runs as `make` runs it, `python -m autograder formgrader|lab --port N`, from this
-checkout (on PYTHONPATH too, so that the server's nbgrader loads this checkout's course)."""
+make runs the wrapper, `python -m autograder formgrader|lab --port N`, as the course's Makefile
+does, from this checkout (on PYTHONPATH too, so that the server's nbgrader loads this checkout's
+course)."""
 import os
 import shlex
 import signal
@@ -60,12 +61,12 @@ def gone(process):
 
 
 @pytest.mark.parametrize("command, kill", [("formgrader", "SIGTERM wrapper"), ("formgrader", "SIGKILL wrapper"),
-                                           ("formgrader", "SIGKILL parent"), ("lab", "SIGTERM wrapper")])
-def test_the_server_stops_with_its_wrapper_and_the_wrapper_with_its_parent(course, tmp_path, command, kill):
+                                           ("formgrader", "SIGTERM make"), ("formgrader", "SIGKILL make"),
+                                           ("lab", "SIGTERM wrapper")])
+def test_the_server_stops_with_its_wrapper_and_the_wrapper_with_make(course, tmp_path, command, kill):
     port = free_port()
-    argv = arguments(command, course, tmp_path, port)
-    # make's place: a shell that stays the wrapper's parent (a command follows, so it does not exec)
-    parent = subprocess.Popen(["bash", "-c", f"{shlex.join(argv)}; exit $?"], cwd=ROOT, env=ENV,
+    (tmp_path / "Makefile").write_text(f"serve:\n\t{shlex.join(arguments(command, course, tmp_path, port))}\n")
+    parent = subprocess.Popen(["make", "-s", "-f", str(tmp_path / "Makefile"), "serve"], cwd=ROOT, env=ENV,
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"))
     spawned = [psutil.Process(parent.pid)]
     try:
@@ -73,11 +74,11 @@ def test_the_server_stops_with_its_wrapper_and_the_wrapper_with_its_parent(cours
         while not answering(port):
             assert parent.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
             time.sleep(0.3)
-        wrapper, = spawned[0].children()
+        wrapper, = [p for p in spawned[0].children(recursive=True) if "autograder" in p.cmdline()]
         server, = wrapper.children()
         spawned += [wrapper, server]
         signum, target = kill.split()
-        os.kill(parent.pid if target == "parent" else wrapper.pid, getattr(signal, signum))
+        os.kill(parent.pid if target == "make" else wrapper.pid, getattr(signal, signum))
         deadline = time.monotonic() + 20
         while not (gone(server) and gone(wrapper) and port_free(port)):
             assert time.monotonic() < deadline, f"after {kill}, the {'server' if not gone(server) else 'wrapper'} " \
