@@ -24,7 +24,7 @@ validate: $(STAMP) sandbox-tools
 lab: $(STAMP)
 	$(PY) -m autograder lab
 
-# The instructor's formgrader on ./grading, the output of `python -m autograder grade-batch`.
+# The instructor's formgrader on ./grading, the class's course directory (course-directory, grade-batch).
 formgrader: $(STAMP)
 	$(PY) -m autograder formgrader
 
@@ -48,10 +48,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# Re-resolve the pins from pyproject.toml in a throw-away venv.
+# Re-resolve the pins from pyproject.toml (with every extra) in a throw-away venv.
 lock:
 	rm -rf /tmp/course-lock-venv && $(PYTHON) -m venv /tmp/course-lock-venv
-	/tmp/course-lock-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/course-lock-venv/bin/pip install --quiet -e '.[cluster,dev]'
 	/tmp/course-lock-venv/bin/pip check
 	{ sed -n '/^#/p' requirements.lock; /tmp/course-lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' \
 	  | grep -viE '^(rfc3987-syntax|lark)=='; } > requirements.lock.new && mv requirements.lock.new requirements.lock

@@ -1,22 +1,27 @@
 """Bundle: gather exactly what a learner receives, and nothing of the grader.
 
-    OUT/README.md, requirements.txt, pyproject.toml   how to install and start
+    OUT/README.md, requirements.txt, pyproject.toml   how to install and start: requirements.txt
+                                                       pins every package the notebooks need at
+                                                       the grader's versions, then installs
+                                                       course_utils from OUT
     OUT/course_utils/                                  the helper package
     OUT/datasets/                                      digits.h5 and its SHA256SUMS
     OUT/<assignment>/<assignment>.ipynb                the release notebooks
 """
-import re
 import shutil
 
 from .course import ROOT, available_assignments
+from .pins import pinned
 
+# What a learner runs: Jupyter with nbgrader's Validate button, and the notebooks' libraries.
 LEARNER_PACKAGES = ("jupyter", "jupyterlab", "notebook", "nbgrader", "numpy", "matplotlib", "h5py", "tensorflow-cpu")
 
 README = """# Deep learning, week 3: your notebooks
 
-1. Install the pinned packages and the course's helpers (Python 3.11):
+1. In this folder, install the grader's exact versions of every package and the course's helpers
+   (`course_utils`), with Python 3.11:
 
-       python -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install -e .
+       python3.11 -m venv .venv && .venv/bin/pip install -r requirements.txt
 
 2. Start Jupyter and open an assignment: `.venv/bin/jupyter lab`
 
@@ -38,10 +43,11 @@ packages = ["course_utils"]
 
 
 def learner_requirements(root=ROOT):
-    """Pinned versions of the packages a learner needs, taken from requirements.lock."""
-    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (root / "requirements.lock").read_text(), re.M))
-    pins = {name.lower().replace("_", "-"): version for name, version in pins.items()}
-    return "".join(f"{name}=={pins[name]}\n" for name in LEARNER_PACKAGES if name in pins)
+    """requirements.txt: LEARNER_PACKAGES and everything they require at requirements.lock's
+    versions (``pins.pinned``), then ``-e .``, the course_utils of the bundle itself."""
+    return ("# The grader's versions of everything the notebooks need, then course_utils from this folder.\n"
+            "# In this folder: python3.11 -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
+            + pinned(LEARNER_PACKAGES, root) + "-e .\n")
 
 
 def bundle(out_dir, root=ROOT):

@@ -1,4 +1,7 @@
-"""Command line: python -m autograder {build,validate,grade,grade-batch,gradescope,report,bench,bundle,demo}.
+"""Command line: python -m autograder COMMAND, for the course's instructors and CI.
+
+Commands: build, validate, grade, demo, course-directory, grade-batch, report, feedback-zips, bundle,
+gradescope, gradescope-run, bench, lab, formgrader.
 
 Exit codes: 0 when the command did its job (a graded submission may score anything),
 2 with one line on bad input, 1 only when the grader itself failed.
@@ -10,7 +13,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from .course import ROOT, BadInput, check_assignment
+from .course import ROOT, BadInput, available_assignments, check_assignment
 
 
 def cmd_build(args):
@@ -72,6 +75,32 @@ def cmd_bundle(args):
     except FileExistsError as error:
         raise BadInput(str(error)) from None
     print(f"wrote {len(files)} files for learners to {out}/")
+    return 0
+
+
+def cmd_course_directory(args):
+    from .course_directory import make_course_directory
+    names = args.assignment or available_assignments()
+    for name in names:
+        check_assignment(name)
+    make_course_directory(args.out, names, args.db_url)
+    print(f"{args.out}/ is the class's course directory for {', '.join(names)}: run nbgrader's commands there "
+          "(db student import, release_assignment, collect, zip_collect, release_feedback, export)")
+    return 0
+
+
+def cmd_feedback_zips(args):
+    from .course_directory import is_course_directory
+    from .handback import feedback_zips
+    check_assignment(args.assignment)
+    out = Path(args.out)
+    if not is_course_directory(out):
+        raise BadInput(f"{out} is not a class's course directory: run `python -m autograder grade-batch` first")
+    zips = feedback_zips(out, args.assignment)
+    if not zips:
+        raise BadInput(f"no feedback pages of {args.assignment} in {out / 'feedback'}: run grade-batch first")
+    print(f"wrote {len(zips)} zip(s) to {zips[0].parent}/, one per learner, <student>.zip: "
+          "attach each to that learner's submission in the LMS")
     return 0
 
 
@@ -138,13 +167,14 @@ def cmd_bench(args):
 def cmd_lab(args):
     from .jupyter import prepare_lab, serve
     workspace = prepare_lab(args.dir)
-    return serve(workspace.resolve(), args.port, "/lab", "JupyterLab on the learner's notebooks", learner=True)
+    return serve(workspace.resolve(), args.port, "/lab", "JupyterLab", "JupyterLab on the learner's notebooks",
+                 learner=True)
 
 
 def cmd_formgrader(args):
     from .jupyter import prepare_formgrader, serve
     out = prepare_formgrader(args.out)
-    return serve(out, args.port, "/formgrader", "formgrader on the class gradebook", learner=False)
+    return serve(out, args.port, "/formgrader", "formgrader", "formgrader on the class gradebook", learner=False)
 
 
 def cmd_demo(args):
@@ -176,6 +206,12 @@ def parser():
     b = sub.add_parser("bundle", help="gather what a learner receives into a new directory")
     b.add_argument("out_dir")
     b.set_defaults(run=cmd_bundle)
+    k = sub.add_parser("course-directory", help="make the class's course directory (grading/) before any grading, "
+                                                "for nbgrader's roster, release and collect commands")
+    k.add_argument("--out", default=str(ROOT / "grading"), help="the course directory (default: grading/)")
+    k.add_argument("--assignment", action="append", help="only these assignments (repeatable; default: all)")
+    k.add_argument("--db-url", help="class gradebook URL (default: sqlite:///OUT/gradebook.db), as grade-batch's")
+    k.set_defaults(run=cmd_course_directory)
     b = sub.add_parser("grade-batch", help="grade a class's submissions in parallel into a gradebook")
     b.add_argument("submitted", help="nbgrader's submitted/ folder: <student>/<assignment>/<assignment>.ipynb")
     b.add_argument("--assignment", help="grade only this assignment (default: all)")
@@ -195,6 +231,11 @@ def parser():
                    help="report, not grade, folders of students missing from the gradebook's roster")
     add_limit_flags(b)
     b.set_defaults(run=cmd_grade_batch)
+
+    h = sub.add_parser("feedback-zips", help="one zip of feedback pages per learner, to hand back through an LMS")
+    h.add_argument("assignment")
+    h.add_argument("--out", default=str(ROOT / "grading"), help="the course directory grade-batch wrote")
+    h.set_defaults(run=cmd_feedback_zips)
 
     z = sub.add_parser("gradescope", help="build a Gradescope autograder zip for one assignment")
     z.add_argument("out_zip")

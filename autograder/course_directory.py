@@ -1,14 +1,19 @@
-"""The class's course directory: grade-batch's output folder, laid out so that nbgrader's own
-commands and formgrader's buttons work in it and grade the way grade-batch does.
+"""The class's course directory (``grading/``), laid out so that nbgrader's own commands and
+formgrader's buttons work in it and grade the way grade-batch does. ``make_course_directory``
+(``python -m autograder course-directory``) makes it before any grading, for the roster and the
+release; grade-batch keeps it up to date.
 
 ``write_course_directory`` writes, at every batch and only what changed:
 
     nbgrader_config.py     loads the course's configuration, so every nbgrader door run here runs the
                            course's chain (autograder/chain.py); its root is its own folder, so the
-                           directory can be moved or copied
+                           directory can be moved or copied; and reads an LMS's download for
+                           nbgrader zip_collect (autograder/lms.py)
     source/<a>/            a copy of each graded assignment's source: formgrader lists assignments
                            from it, and nbgrader autograde copies its other files
-    exchange/              where nbgrader release_feedback puts the pages
+    release/<a>/           a copy of each assignment's release, which nbgrader release_assignment
+                           puts in the exchange and zip_collect checks notebook names against
+    exchange/              nbgrader's exchange: release_assignment, submit, collect, release_feedback
 
 and ``keep_submission``, with each graded submission, what nbgrader autograde would have left
 (``drop_submission`` removes it when what the learner hands in now cannot be graded):
@@ -26,16 +31,21 @@ from pathlib import Path
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import find_all_files
 
+from .build import ensure_built
 from .collect import SECRET_FILE, TIMESTAMP_FILE
-from .course import ROOT
+from .course import ROOT, BadInput, course_config
+from .lms import BLACKBOARD_NAMES
+from .record import ClassGradebook
 
 CONFIG_FILE = "nbgrader_config.py"
-MARK = "written by `python -m autograder grade-batch`"
-CONFIG = '''"""nbgrader configuration of a class's course directory, {mark}.
+MARK = "written by `python -m autograder "  # in the configuration's first line, old and new: how one is recognised
+CONFIG = '''"""nbgrader configuration of a class's course directory, written by `python -m autograder course-directory`
+or `grade-batch`.
 
-Every nbgrader command run in this folder (autograde, generate_feedback, release_feedback, export)
-and formgrader's buttons use the course's own configuration, so they run the course's grading chain
-(autograder/chain.py): the sandbox, the hidden checks, and feedback without hidden tests.
+Every nbgrader command run in this folder (db, release_assignment, collect, zip_collect, autograde,
+generate_feedback, release_feedback, export) and formgrader's buttons use the course's own
+configuration, so they run the course's grading chain (autograder/chain.py): the sandbox, the
+hidden checks, and feedback without hidden tests.
 """
 import os
 
@@ -45,16 +55,22 @@ c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this 
 c.merge(course_config())
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
+c.ZipCollectApp.collector_plugin = "autograder.lms.BlackboardFileNames"
+c.FileNameCollectorPlugin.named_regexp = {names!r}
 '''
 
 
 def write_course_directory(out, assignments, db_url=None):
-    """Make ``out`` an nbgrader course directory for ``assignments`` (see the module doc).
+    """Make ``out`` an nbgrader course directory for ``assignments`` (see the module doc). Raises
+    BadInput when ``out`` holds another nbgrader_config.py, such as the course's own.
 
     ``db_url``: the class gradebook when it is not ``out/gradebook.db`` (grade-batch's --db-url).
     """
     out = Path(out)
-    config = CONFIG.format(mark=MARK)
+    if (out / CONFIG_FILE).exists() and not is_course_directory(out):
+        raise BadInput(f"{out / CONFIG_FILE} is not a class course directory's (the course's own?): "
+                       "choose another --out")
+    config = CONFIG.format(names=BLACKBOARD_NAMES)
     if db_url:
         config += f"c.CourseDirectory.db_url = {db_url!r}\n"
     write_if_changed(out / CONFIG_FILE, config.encode())
@@ -62,7 +78,25 @@ def write_course_directory(out, assignments, db_url=None):
     if (out / "source").is_symlink():  # left by an older `python -m autograder formgrader`
         (out / "source").unlink()
     for assignment in assignments:
-        mirror(ROOT / "source" / assignment, out / "source" / assignment)
+        for step in ("source", "release"):
+            mirror(ROOT / step / assignment, out / step / assignment)
+
+
+def make_course_directory(out, assignments, db_url=None):
+    """Make ``out`` a complete course directory before any grading: ``write_course_directory``,
+    and a gradebook holding the assignments' definitions (cells, points; a due date set there is
+    kept), in which nbgrader's db, release_assignment, collect and zip_collect commands work.
+
+    ``db_url``: the class gradebook when it is not ``out/gradebook.db``."""
+    ensure_built()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"{out} is a file, not a folder for the course directory")
+    out.mkdir(parents=True, exist_ok=True)
+    write_course_directory(out, assignments, db_url)
+    with ClassGradebook(db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}",
+                        course_config().CourseDirectory.course_id) as book:
+        book.sync_assignments(assignments)
 
 
 def is_course_directory(out):

@@ -1,10 +1,13 @@
 """Gradescope: package the grader as a Gradescope autograder, and run inside one.
 
 ``build_archive`` writes the zip Gradescope asks for: ``setup.sh`` and ``run_autograder`` at its
-root and the course beside them (the grader, course_utils, datasets, the assignment's source,
-the pinned requirements and the course secret behind the hidden inputs, so that Gradescope draws
-the same hidden inputs as grade-batch; the archive is the instructor's, never the learners'). Gradescope unpacks it into ``/autograder/source``, runs ``setup.sh`` once,
-then ``run_autograder`` per submission, which calls ``run`` below. ``run`` always leaves a
+root and the course beside them (the grader, course_utils, datasets, the assignment's source, a
+``requirements.lock`` of what grading needs, cut from the course's lock by ``pins.pinned``, and the
+course secret behind the hidden inputs, so that Gradescope draws the same hidden inputs as
+grade-batch; the archive is the instructor's, never the learners'). Gradescope unpacks it into
+``/autograder/source``, runs ``setup.sh`` once (on Gradescope's default image,
+gradescope/autograder-base:ubuntu-22.04, the only one whose archive has Python 3.11), then
+``run_autograder`` per submission, which calls ``run`` below. ``run`` always leaves a
 ``results/results.json``: a submission that cannot be graded gets a score of 0 and one line that
 says why; a grader fault says so and exits 1, so Gradescope flags the run.
 """
@@ -14,10 +17,18 @@ from pathlib import Path
 from .course import ROOT, BadInput, check_assignment
 from .grade import grade_notebook
 from .hidden_inputs import SECRET_FILE, course_secret
+from .pins import BUILD_TOOLS, pinned, runtime_requirements
 from .report import write_json
 
 TEMPLATES = Path(__file__).with_name("templates")
-COURSE_FILES = ("autograder", "course_utils", "datasets", "nbgrader_config.py", "pyproject.toml", "requirements.lock")
+COURSE_FILES = ("autograder", "course_utils", "datasets", "nbgrader_config.py", "pyproject.toml")
+LOCK_HEADER = ("# What grading needs (pyproject.toml's dependencies and the build tools of the editable\n"
+               "# install) and everything they require, at the course's requirements.lock versions.\n")
+
+
+def runtime_lock(root=ROOT):
+    """The archive's requirements.lock: the grader's runtime, pinned (no cluster, no dev tools)."""
+    return LOCK_HEADER + pinned([*runtime_requirements(root), *BUILD_TOOLS], root)
 
 
 def build_archive(out, assignment, root=ROOT):
@@ -39,8 +50,9 @@ def build_archive(out, assignment, root=ROOT):
                 if file.is_file() and "__pycache__" not in file.parts and not file.name.endswith(".pyc"):
                     archive.write(file, file.relative_to(root).as_posix())
                     members.append(file.relative_to(root).as_posix())
+        archive.writestr("requirements.lock", runtime_lock(root))
         archive.writestr(SECRET_FILE, course_secret(root) + "\n")
-        members.append(SECRET_FILE)
+        members += ["requirements.lock", SECRET_FILE]
     return members
 
 

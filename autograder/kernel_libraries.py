@@ -66,19 +66,23 @@ def _providers():
 
 
 def required_distributions(roots):
-    """The installed distributions named in ``roots`` and, recursively, everything they require
-    (extras left out); {canonical name: Distribution}."""
+    """The installed distributions that ``roots`` name (requirement strings: "nbgrader",
+    "h5py<3.15", "dask[distributed]") and, recursively, everything they require, with the extras
+    each requirement asks for, as this interpreter's markers decide; {canonical name: Distribution}.
+    A requirement that is not installed is left out."""
     installed = _installed()
-    wanted, todo = {}, [canonicalize_name(r) for r in roots]
+    wanted, seen, todo = {}, set(), [Requirement(root) for root in roots]
     while todo:
-        name = todo.pop()
-        if name in wanted or name not in installed:
+        requirement = todo.pop()
+        name, extras = canonicalize_name(requirement.name), frozenset(requirement.extras)
+        if (name, extras) in seen or name not in installed:
             continue
+        seen.add((name, extras))
         wanted[name] = installed[name]
         for text in installed[name].requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(canonicalize_name(requirement.name))
+            needed = Requirement(text)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra}) for extra in {"", *extras}):
+                todo.append(needed)
     return wanted
 
 

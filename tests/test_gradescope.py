@@ -6,6 +6,7 @@ import sys
 import zipfile
 
 import nbformat
+import pytest
 
 from autograder.course import ROOT
 from autograder.examples import source_notebook
@@ -54,3 +55,52 @@ def test_gradescope_command_rejects_unknown_assignments(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "gradescope", str(tmp_path / "a.zip"),
                              "--assignment", "nope"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "unknown assignment" in result.stderr
+
+
+STUB = '#!/usr/bin/env bash\necho "$(basename "$0") $*" >> "$STUB_LOG"\n'
+# python3.11 -m venv .venv: the stub makes a .venv whose pip and python only log their arguments.
+PYTHON_STUB = STUB + 'mkdir -p .venv/bin\nfor tool in pip python; do printf %s "$STUB_BODY" > .venv/bin/$tool; ' \
+                     'chmod +x .venv/bin/$tool; done\n'
+
+
+def setup_on(tmp_path, os_release):
+    """Run the archive's setup.sh as Gradescope does, on an image whose /etc/os-release is
+    ``os_release``, with apt-get and python3.11 stubbed on PATH so that nothing is installed;
+    return (the finished process, the stubbed commands it ran, the unpacked course)."""
+    archive = tmp_path / "autograder.zip"
+    build_archive(archive, "softmax")
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(tmp_path / "autograder" / "source")
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    for name, body in (("apt-get", STUB), ("python3.11", PYTHON_STUB)):
+        (stubs / name).write_text(body)
+        (stubs / name).chmod(0o755)
+    (tmp_path / "os-release").write_text(os_release)
+    log = tmp_path / "stubs.log"
+    env = {**os.environ, "AUTOGRADER_ROOT": str(tmp_path / "autograder"), "AUTOGRADER_OS_RELEASE": str(tmp_path / "os-release"),
+           "PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log), "STUB_BODY": STUB}
+    finished = subprocess.run(["bash", str(tmp_path / "autograder" / "source" / "setup.sh")], env=env,
+                              capture_output=True, text=True, timeout=120)
+    return finished, log.read_text().splitlines() if log.exists() else [], tmp_path / "autograder" / "source"
+
+
+def test_setup_installs_the_runtime_lock_on_gradescopes_ubuntu_22_04_image(tmp_path):
+    finished, ran, course = setup_on(tmp_path, 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n')
+    assert finished.returncode == 0, finished.stderr
+    assert ran[:3] == ["apt-get update -qq", "apt-get install -y -qq bubblewrap python3.11 python3.11-venv",
+                       "python3.11 -m venv .venv"]
+    assert ran[3:] == ["pip install --quiet --no-deps -r requirements.lock",
+                       "pip install --quiet --no-deps --no-build-isolation -e .", "python -m autograder build"]
+    lock = (course / "requirements.lock").read_text()
+    assert "nbgrader==" in lock and "pytest" not in lock and "dask" not in lock
+
+
+@pytest.mark.parametrize("system, os_release", [
+    ("ubuntu 24.04", 'ID=ubuntu\nVERSION_ID="24.04"\n'), ("ubuntu 20.04", 'ID=ubuntu\nVERSION_ID="20.04"\n'),
+    ("debian 12", 'ID=debian\nVERSION_ID="12"\n'), ("an unknown system", "")])
+def test_setup_stops_in_one_line_naming_the_supported_image_elsewhere(tmp_path, system, os_release):
+    finished, ran, _ = setup_on(tmp_path, os_release)
+    assert finished.returncode == 2 and ran == []
+    assert finished.stderr.count("\n") == 1 and "gradescope/autograder-base:ubuntu-22.04" in finished.stderr
+    assert f"not on {system}:" in finished.stderr
