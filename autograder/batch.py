@@ -238,7 +238,7 @@ def _refresh(book, out, student, assignment):
     whether they changed)."""
     shown = json.loads(book.entry(student, assignment).results)
     results = rescore(shown, *book.settle(student, assignment))
-    write_if_changed(out / "results" / student / f"{assignment}.json", (json.dumps(results, indent=2) + "\n").encode())
+    _write_results(out, student, assignment, results)
     if results == shown:
         return results, False
     _page(out, student, assignment).unlink(missing_ok=True)
@@ -253,7 +253,7 @@ def _refuse(book, out, submitted, student, assignment, reason, status="refused",
     drop_submission(out, student, assignment, submitted)
     results = refusal(reason)
     results["extra_data"]["assignment"] = assignment
-    write_if_changed(out / "results" / student / f"{assignment}.json", (json.dumps(results, indent=2) + "\n").encode())
+    _write_results(out, student, assignment, results)
     write_if_changed(_page(out, student, assignment), refusal_page(assignment, reason).encode())
     book.record_refusal(student, assignment, job.content_hash if job else "", reason, results, seconds,
                         job.timestamp if job else None)
@@ -270,6 +270,11 @@ def _row(job, status, results, seconds, *notes):
                extra["max_score"] + sum(m["max_score"] for m in extra["manually_graded"]),
                extra.get("late", {}).get("penalty", 0.0), seconds, "; ".join(filter(None, notes)),
                f"{failed[0]['name']}: {failed[0]['output']}" if failed else "")
+
+
+def _write_results(out, student, assignment, results):
+    """Write results/<student>/<assignment>.json (Gradescope's format) when it changed."""
+    write_if_changed(out / "results" / student / f"{assignment}.json", (json.dumps(results, indent=2) + "\n").encode())
 
 
 def _page(out, student, assignment):
