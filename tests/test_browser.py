@@ -76,6 +76,7 @@ def run_all_and_save(page, server, path):
             continue
         if not not_run.count():
             break
+        dismiss_dialog(page, path)
         not_run.first.click()
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run Selected Cell and All Below')")
@@ -84,6 +85,20 @@ def run_all_and_save(page, server, path):
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1500)
     return nbformat.read(server.root / path, as_version=4)
+
+
+def dismiss_dialog(page, path):
+    """Close a dialog JupyterLab opened on its own (it would catch the next click); a kernel that
+    died fails the test with the dialog's words."""
+    dialog = page.locator(".jp-Dialog")
+    if not dialog.count():
+        return
+    text = " ".join(dialog.first.inner_text().split())
+    page.screenshot(path=str(SCREENSHOTS / f"dialog-{Path(path).stem}.png"))
+    assert "died" not in text.lower(), f"{path}: {text}"
+    print(f"{path}: dismissed a dialog: {text}")
+    page.keyboard.press("Escape")
+    dialog.first.wait_for(state="detached", timeout=10000)
 
 
 def outputs_of(cell):

@@ -53,6 +53,14 @@ def answering(port):
         return probe.connect_ex((HOST, port)) == 0
 
 
+def command_line(process):
+    """The process's arguments, or none for one that has just exited (make's short-lived shells)."""
+    try:
+        return process.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return []
+
+
 def gone(process):
     try:
         return process.status() == psutil.STATUS_ZOMBIE  # an orphan's corpse, if nothing reaps it here
@@ -74,7 +82,7 @@ def test_the_server_stops_with_its_wrapper_and_the_wrapper_with_make(course, tmp
         while not answering(port):
             assert parent.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
             time.sleep(0.3)
-        wrapper, = [p for p in spawned[0].children(recursive=True) if "autograder" in p.cmdline()]
+        wrapper, = [p for p in spawned[0].children(recursive=True) if "autograder" in command_line(p)]
         server, = wrapper.children()
         spawned += [wrapper, server]
         signum, target = kill.split()
